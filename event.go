@@ -1,0 +1,102 @@
+package paywarden
+
+import (
+	"context"
+	"time"
+)
+
+// EventStatus is the processing state of a stored webhook event.
+type EventStatus string
+
+// Event statuses (PRODUCT.md §4).
+const (
+	EventPending     EventStatus = "pending"     // stored, not yet processed
+	EventProcessed   EventStatus = "processed"   // its effects are applied
+	EventFailed      EventStatus = "failed"      // failed, will be retried after NextAttemptAt
+	EventDead        EventStatus = "dead"        // failed too often; only a replay runs it again
+	EventQuarantined EventStatus = "quarantined" // another API version; replay after an upgrade
+)
+
+// Valid reports whether s is one of the statuses above.
+func (s EventStatus) Valid() bool {
+	switch s {
+	case EventPending, EventProcessed, EventFailed, EventDead, EventQuarantined:
+		return true
+	}
+	return false
+}
+
+// Event is a Stripe webhook event as paywarden stores it: the envelope
+// fields, decoded on receipt, and the raw payload, decoded fully later.
+type Event struct {
+	ID         string    // evt_...
+	Type       string    // e.g. customer.updated
+	Created    time.Time // Stripe's created, whole seconds
+	Livemode   bool
+	APIVersion string
+	ObjectID   string // data.object.id
+	ObjectType string // data.object.object
+	Endpoint   string // the receiving endpoint's name; "default" for /webhooks/stripe
+	Payload    []byte // the body exactly as received
+
+	Status        EventStatus
+	Attempts      int
+	LastError     string // a short, secret-free reason for the last failure
+	ReceivedAt    time.Time
+	NextAttemptAt time.Time // when a pending or failed event may next be claimed
+	ProcessedAt   time.Time // zero until processed
+}
+
+// EventFilter selects events for ListEvents. Zero fields match everything.
+type EventFilter struct {
+	Status EventStatus
+	Type   string
+	// StartingAfter is an event id: list events received before it
+	// (events are listed newest first).
+	StartingAfter string
+	Limit         int // default 100
+}
+
+// EventStore stores webhook events and their processing state.
+type EventStore interface {
+	// InsertEvents durably stores a batch of new events in one transaction
+	// and reports for each whether it was created; an id already stored is
+	// a duplicate and is left unchanged (created false, no error). The
+	// batch is committed and synced before InsertEvents returns.
+	InsertEvents(ctx context.Context, events []*Event) (created []bool, err error)
+
+	// Event returns one event. ENOTFOUND if there is none.
+	Event(ctx context.Context, id string) (*Event, error)
+
+	// ListEvents returns events newest first.
+	ListEvents(ctx context.Context, f EventFilter) ([]*Event, error)
+
+	// ClaimEvents leases up to limit events that are pending, or failed and
+	// due, to owner for the lease duration, oldest Created first, and
+	// returns them. An event whose lease has expired may be claimed again.
+	// Concurrent callers (several processes) never get the same event
+	// while a lease holds.
+	ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) ([]*Event, error)
+
+	// CompleteEvent applies the mirror changes and marks the event processed,
+	// in one transaction, if owner still holds its lease. Each object is
+	// written under the ordering guard (see MirrorObject). ECONFLICT-like
+	// EUNAVAILABLE if the lease was lost, in which case nothing is written.
+	CompleteEvent(ctx context.Context, id, owner string, objects []*MirrorObject) error
+
+	// FailEvent records a failed attempt if owner still holds the lease:
+	// status failed with the next attempt at retryAt, or dead when dead is
+	// true. reason must be free of secrets.
+	FailEvent(ctx context.Context, id, owner, reason string, retryAt time.Time, dead bool) error
+
+	// ReplayEvent sets an event back to pending, due now, whatever its
+	// status. ENOTFOUND if there is none.
+	ReplayEvent(ctx context.Context, id string) error
+
+	// ReplayEvents sets every event of the given status back to pending and
+	// returns how many it changed.
+	ReplayEvents(ctx context.Context, status EventStatus) (int, error)
+
+	// CountEvents returns the number of events in each status.
+	CountEvents(ctx context.Context) (map[EventStatus]int, error)
+}

@@ -1,0 +1,85 @@
+package paywarden
+
+import (
+	"context"
+	"time"
+)
+
+// Stripe object types that paywarden mirrors (the `object` field).
+const (
+	ObjectCustomer      = "customer"
+	ObjectPaymentIntent = "payment_intent"
+	ObjectCharge        = "charge"
+	ObjectRefund        = "refund"
+	ObjectDispute       = "dispute"
+	ObjectSubscription  = "subscription"
+	ObjectInvoice       = "invoice"
+	ObjectPrice         = "price"
+	ObjectProduct       = "product"
+)
+
+// MirroredTypes lists the object types kept in the mirror.
+var MirroredTypes = []string{
+	ObjectCustomer, ObjectPaymentIntent, ObjectCharge, ObjectRefund, ObjectDispute,
+	ObjectSubscription, ObjectInvoice, ObjectPrice, ObjectProduct,
+}
+
+// MoneyMoving reports whether objects of type t move money. Their state is
+// always re-read from Stripe rather than taken from an event payload, which
+// may be stale by the time it is processed.
+func MoneyMoving(t string) bool {
+	switch t {
+	case ObjectPaymentIntent, ObjectCharge, ObjectRefund, ObjectDispute:
+		return true
+	}
+	return false
+}
+
+// MirrorObject is the local copy of one Stripe object, with the fields
+// reports need pulled out of its JSON.
+type MirrorObject struct {
+	Type     string // ObjectCustomer, ...
+	ID       string
+	Livemode bool
+	Customer string // the customer it belongs to, if any
+	Status   string
+	Currency string // lower-case ISO 4217
+	// Amount in minor units: a payment intent's or charge's amount, a
+	// refund's amount, an invoice's amount paid, a price's unit amount, a
+	// subscription's monthly recurring revenue.
+	Amount  int64
+	Created time.Time // the object's own created time
+	Data    []byte    // the object as JSON
+
+	// Version is when this state was true: the Created time of the event
+	// that carried it, or of the event that caused it to be fetched.
+	// The ordering guard: a write replaces the stored object only if its
+	// Version is later, or equal and Fetched. An older event never
+	// overwrites newer state.
+	Version time.Time
+	Fetched bool   // read from Stripe's API rather than an event payload
+	EventID string // the event that carried or caused it
+}
+
+// MirrorFilter selects objects of one type for ListObjects.
+type MirrorFilter struct {
+	Type          string // required
+	Customer      string
+	Status        string
+	Currency      string
+	CreatedFrom   time.Time // inclusive
+	CreatedTo     time.Time // exclusive
+	StartingAfter string    // an object id: objects created before it
+	Limit         int       // default 100; negative means no limit
+}
+
+// MirrorStore is the local copy of Stripe objects.
+type MirrorStore interface {
+	// Object returns one object. ENOTFOUND if there is none.
+	Object(ctx context.Context, typ, id string) (*MirrorObject, error)
+	// ListObjects returns objects newest Created first.
+	ListObjects(ctx context.Context, f MirrorFilter) ([]*MirrorObject, error)
+	// UpsertObjects writes objects under the ordering guard and reports for
+	// each whether it was written.
+	UpsertObjects(ctx context.Context, objs []*MirrorObject) (written []bool, err error)
+}

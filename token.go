@@ -1,0 +1,102 @@
+package paywarden
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Scopes of internal API tokens (PRODUCT.md §5).
+const (
+	ScopePaymentsRead       = "payments:read"
+	ScopePaymentsWrite      = "payments:write"
+	ScopeSubscriptionsRead  = "subscriptions:read"
+	ScopeSubscriptionsWrite = "subscriptions:write"
+	ScopeReportsRead        = "reports:read"
+	ScopeEventsRead         = "events:read"
+	ScopeEventsWrite        = "events:write"
+	ScopeAdmin              = "admin"
+)
+
+// Scopes lists every valid scope.
+var Scopes = []string{
+	ScopePaymentsRead, ScopePaymentsWrite, ScopeSubscriptionsRead, ScopeSubscriptionsWrite,
+	ScopeReportsRead, ScopeEventsRead, ScopeEventsWrite, ScopeAdmin,
+}
+
+// ValidScope reports whether s is a known scope.
+func ValidScope(s string) bool { return slices.Contains(Scopes, s) }
+
+// TokenPrefix starts every internal API token.
+const TokenPrefix = "pwk_"
+
+// Token is an internal API token as stored: never the token itself, only
+// the SHA-256 of it.
+type Token struct {
+	ID         string // tok_...; public, used to revoke
+	Name       string
+	Scopes     []string
+	Hash       []byte // SHA-256 of the token
+	CreatedAt  time.Time
+	LastUsedAt time.Time // zero if never used
+	RevokedAt  time.Time // zero unless revoked
+}
+
+// Has reports whether the token grants scope. admin grants every scope.
+func (t *Token) Has(scope string) bool {
+	return slices.Contains(t.Scopes, scope) || slices.Contains(t.Scopes, ScopeAdmin)
+}
+
+// Revoked reports whether the token has been revoked.
+func (t *Token) Revoked() bool { return !t.RevokedAt.IsZero() }
+
+// TokenStore stores internal API tokens.
+type TokenStore interface {
+	// CreateToken stores t. EINVALID if its id or hash exists.
+	CreateToken(ctx context.Context, t *Token) error
+	// TokenByHash returns the token with this hash, revoked or not.
+	// ENOTFOUND if there is none.
+	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
+	// ListTokens returns every token, oldest first.
+	ListTokens(ctx context.Context) ([]*Token, error)
+	// RevokeToken revokes a token. ENOTFOUND if there is none.
+	RevokeToken(ctx context.Context, id string, at time.Time) error
+	// TouchToken records that a token was used at the given time.
+	TouchToken(ctx context.Context, id string, at time.Time) error
+}
+
+// IdempotencyRecord remembers a POST or DELETE by (token, key) so that a
+// repeat replays the stored response instead of acting twice.
+type IdempotencyRecord struct {
+	TokenID     string
+	Key         string
+	RequestHash []byte // SHA-256 of method, path and body
+	// LockedUntil is set while the request is in flight. A record still
+	// locked answers a repeat with idempotency_conflict; one whose lock
+	// expired (paywarden crashed mid-request) may be taken over.
+	LockedUntil time.Time
+	Status      int    // the stored response's HTTP status; 0 while in flight
+	Body        []byte // the stored response body
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// Done reports whether the record holds a finished response.
+func (r *IdempotencyRecord) Done() bool { return r.Status != 0 }
+
+// IdempotencyStore stores idempotency records.
+type IdempotencyStore interface {
+	// BeginIdempotent stores rec as in flight unless a live record exists
+	// for (rec.TokenID, rec.Key). It returns (nil, nil) when rec was stored,
+	// or the existing record. An existing record that is not done, whose
+	// lock has expired and whose RequestHash matches, is taken over: its
+	// lock is renewed and (nil, nil) returned. Expired records are ignored.
+	BeginIdempotent(ctx context.Context, rec *IdempotencyRecord) (existing *IdempotencyRecord, err error)
+	// FinishIdempotent stores the response of an in-flight record.
+	FinishIdempotent(ctx context.Context, tokenID, key string, status int, body []byte) error
+	// AbandonIdempotent deletes an in-flight record, so that the same key
+	// may be used again; for requests that failed before reaching Stripe.
+	AbandonIdempotent(ctx context.Context, tokenID, key string) error
+	// DeleteExpiredIdempotency removes records that expired before now.
+	DeleteExpiredIdempotency(ctx context.Context, now time.Time) (int, error)
+}
