@@ -80,8 +80,8 @@ type EventStore interface {
 
 	// CompleteEvent applies the mirror changes and marks the event processed,
 	// in one transaction, if owner still holds its lease. Each object is
-	// written under the ordering guard (see MirrorObject). ECONFLICT-like
-	// EUNAVAILABLE if the lease was lost, in which case nothing is written.
+	// written under the ordering guard (see MirrorObject). EUNAVAILABLE if
+	// the lease was lost, in which case nothing is written.
 	CompleteEvent(ctx context.Context, id, owner string, objects []*MirrorObject) error
 
 	// FailEvent records a failed attempt if owner still holds the lease:
