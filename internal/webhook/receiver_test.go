@@ -1,0 +1,252 @@
+package webhook
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paywarden/paywarden"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stripe/stripe-go/v85"
+)
+
+// Secrets are made at run time: nothing secret-shaped is committed.
+var (
+	secretA = paywarden.NewSecret("whsec_" + strings.Repeat("a1", 16))
+	secretB = paywarden.NewSecret("whsec_" + strings.Repeat("b2", 16))
+	expired = paywarden.NewSecret("whsec_" + strings.Repeat("c3", 16))
+)
+
+var t0 = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+func eventJSON(id, typ string, created time.Time, livemode bool, apiVersion string) []byte {
+	return fmt.Appendf(nil, `{"id":%q,"object":"event","api_version":%q,"created":%d,"livemode":%t,"type":%q,`+
+		`"data":{"object":{"id":"cus_Test123","object":"customer","email":"a@example.com","name":"A"}},`+
+		`"pending_webhooks":1,"request":{"id":null,"idempotency_key":null}}`,
+		id, apiVersion, created.Unix(), livemode, typ)
+}
+
+// recorder is the store boundary: it records what the receiver submits.
+type recorder struct {
+	mu     sync.Mutex
+	events map[string]*paywarden.Event
+	full   bool
+}
+
+func (r *recorder) submit(_ context.Context, e *paywarden.Event) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.full {
+		return false, ErrQueueFull
+	}
+	if _, ok := r.events[e.ID]; ok {
+		return false, nil
+	}
+	r.events[e.ID] = e
+	return true, nil
+}
+
+func newTestReceiver(t *testing.T, now time.Time) (*Receiver, *recorder) {
+	t.Helper()
+	rec := &recorder{events: map[string]*paywarden.Event{}}
+	rc := NewReceiver(Options{
+		Secrets: func(endpoint string, at time.Time) []paywarden.Secret {
+			switch endpoint {
+			case DefaultEndpoint:
+				// expired was active until an hour before t0.
+				if at.Before(t0.Add(-time.Hour)) {
+					return []paywarden.Secret{secretA, secretB, expired}
+				}
+				return []paywarden.Secret{secretA, secretB}
+			case "connect":
+				return []paywarden.Secret{secretB}
+			}
+			return nil
+		},
+		Submit:     rec.submit,
+		Metrics:    NewMetrics(prometheus.NewRegistry()),
+		Tolerance:  300 * time.Second,
+		MaxBody:    64 << 10,
+		APIVersion: stripe.APIVersion,
+		Now:        func() time.Time { return now },
+	})
+	return rc, rec
+}
+
+func post(t *testing.T, h http.Handler, path, sig string, body []byte) *http.Response {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("POST /webhooks/stripe", h)
+	mux.Handle("POST /webhooks/stripe/{endpoint}", h)
+	req := httptest.NewRequest("POST", path, strings.NewReader(string(body)))
+	if sig != "" {
+		req.Header.Set("Stripe-Signature", sig)
+	}
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, req)
+	return w.Result()
+}
+
+func TestReceiverRefusesForgeryAndReplay(t *testing.T) {
+	body := eventJSON("evt_1", "customer.updated", t0, false, stripe.APIVersion)
+	good := Sign(body, secretA, t0)
+	mac := strings.TrimPrefix(good[strings.Index(good, "v1="):], "v1=")
+	ts := fmt.Sprint(t0.Unix())
+
+	flipped := append([]byte(nil), body...)
+	flipped[len(flipped)/2] ^= 0x01
+	reserialized := []byte(strings.ReplaceAll(string(body), `,"`, `, "`))
+
+	tests := []struct {
+		name string
+		path string
+		sig  string
+		body []byte
+	}{
+		{"wrong secret", "/webhooks/stripe", Sign(body, paywarden.NewSecret("whsec_"+strings.Repeat("d4", 16)), t0), body},
+		{"secret of another endpoint", "/webhooks/stripe/connect", good, body},
+		{"unknown endpoint", "/webhooks/stripe/nope", good, body},
+		{"one flipped body byte", "/webhooks/stripe", good, flipped},
+		{"truncated signature", "/webhooks/stripe", good[:len(good)-2], body},
+		{"v0 only", "/webhooks/stripe", "t=" + ts + ",v0=" + mac, body},
+		{"empty header", "/webhooks/stripe", "", body},
+		{"duplicated t", "/webhooks/stripe", "t=" + ts + ",t=" + ts + ",v1=" + mac, body},
+		{"non-hex v1", "/webhooks/stripe", "t=" + ts + ",v1=" + strings.Repeat("zz", 32), body},
+		{"signature over a re-serialized body", "/webhooks/stripe", Sign(body, secretA, t0), reserialized},
+		{"old timestamp", "/webhooks/stripe", Sign(body, secretA, t0.Add(-301*time.Second)), body},
+		{"future timestamp", "/webhooks/stripe", Sign(body, secretA, t0.Add(301*time.Second)), body},
+		{"expired secret", "/webhooks/stripe", Sign(body, expired, t0), body},
+		{"livemode mismatch", "/webhooks/stripe",
+			Sign(eventJSON("evt_1", "customer.updated", t0, true, stripe.APIVersion), secretA, t0),
+			eventJSON("evt_1", "customer.updated", t0, true, stripe.APIVersion)},
+		{"not an event", "/webhooks/stripe", Sign([]byte(`{"id":"evt_1"}`), secretA, t0), []byte(`{"id":"evt_1"}`)},
+		{"spaces in header", "/webhooks/stripe", "t=" + ts + ", v1=" + mac, body},
+		{"no t", "/webhooks/stripe", "v1=" + mac, body},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc, rec := newTestReceiver(t, t0)
+			resp := post(t, rc, tt.path, tt.sig, tt.body)
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("status: got %d, want 400", resp.StatusCode)
+			}
+			if got := resp.Header.Get("Content-Type"); got != "application/problem+json" {
+				t.Errorf("content type: got %q, want application/problem+json", got)
+			}
+			if len(rec.events) != 0 {
+				t.Errorf("stored %d events, want 0", len(rec.events))
+			}
+		})
+	}
+}
+
+func TestReceiverAccepts(t *testing.T) {
+	body := eventJSON("evt_1", "customer.updated", t0, false, stripe.APIVersion)
+	sigA := Sign(body, secretA, t0)
+	sigB := Sign(body, secretB, t0)
+	v1B := sigB[strings.Index(sigB, "v1="):]
+
+	tests := []struct {
+		name string
+		path string
+		sig  string
+	}{
+		{"first secret", "/webhooks/stripe", sigA},
+		{"second secret", "/webhooks/stripe", sigB},
+		{"rotation: two v1 and two active secrets", "/webhooks/stripe", sigA + "," + v1B},
+		{"v1 with an unknown v0 beside it", "/webhooks/stripe", sigA + ",v0=" + hex.EncodeToString(make([]byte, 32))},
+		{"named endpoint", "/webhooks/stripe/connect", sigB},
+		{"at the edge of the tolerance, past", "/webhooks/stripe", Sign(body, secretA, t0.Add(-300*time.Second))},
+		{"at the edge of the tolerance, future", "/webhooks/stripe", Sign(body, secretA, t0.Add(300*time.Second))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc, rec := newTestReceiver(t, t0)
+			resp := post(t, rc, tt.path, tt.sig, body)
+			if resp.StatusCode != http.StatusOK {
+				b, _ := io.ReadAll(resp.Body)
+				t.Fatalf("status: got %d (%s), want 200", resp.StatusCode, b)
+			}
+			ev := rec.events["evt_1"]
+			if ev == nil {
+				t.Fatal("event not stored")
+			}
+			if ev.Status != paywarden.EventPending {
+				t.Errorf("status: got %q, want pending", ev.Status)
+			}
+			if string(ev.Payload) != string(body) {
+				t.Error("payload differs from the body received")
+			}
+			wantEndpoint := DefaultEndpoint
+			if strings.HasSuffix(tt.path, "/connect") {
+				wantEndpoint = "connect"
+			}
+			if ev.Endpoint != wantEndpoint {
+				t.Errorf("endpoint: got %q, want %q", ev.Endpoint, wantEndpoint)
+			}
+		})
+	}
+}
+
+func TestReceiverDuplicateAndQuarantine(t *testing.T) {
+	rc, rec := newTestReceiver(t, t0)
+	body := eventJSON("evt_dup", "customer.updated", t0, false, stripe.APIVersion)
+	for i := range 3 {
+		resp := post(t, rc, "/webhooks/stripe", Sign(body, secretA, t0), body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("attempt %d: status %d, want 200", i, resp.StatusCode)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if dup := strings.Contains(string(b), "duplicate"); dup != (i > 0) {
+			t.Errorf("attempt %d: got body %s", i, b)
+		}
+	}
+	if len(rec.events) != 1 {
+		t.Errorf("stored %d events, want 1", len(rec.events))
+	}
+
+	old := eventJSON("evt_old", "customer.updated", t0, false, "2020-08-27")
+	resp := post(t, rc, "/webhooks/stripe", Sign(old, secretA, t0), old)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("quarantined event: status %d, want 200", resp.StatusCode)
+	}
+	if got := rec.events["evt_old"].Status; got != paywarden.EventQuarantined {
+		t.Errorf("status: got %q, want quarantined", got)
+	}
+}
+
+func TestReceiverLimits(t *testing.T) {
+	rc, rec := newTestReceiver(t, t0)
+	big := eventJSON("evt_big", "customer.updated", t0, false, strings.Repeat("x", 70<<10))
+	resp := post(t, rc, "/webhooks/stripe", Sign(big, secretA, t0), big)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversize: got %d, want 413", resp.StatusCode)
+	}
+
+	// Without a Content-Length the cap still holds while reading.
+	req := httptest.NewRequest("POST", "/webhooks/stripe", io.MultiReader(strings.NewReader(string(big))))
+	req.ContentLength = -1
+	req.Header.Set("Stripe-Signature", Sign(big, secretA, t0))
+	w := httptest.NewRecorder()
+	rc.ServeHTTP(w, req)
+	if w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversize, chunked: got %d, want 413", w.Code)
+	}
+
+	rec.full = true
+	body := eventJSON("evt_full", "customer.updated", t0, false, stripe.APIVersion)
+	resp = post(t, rc, "/webhooks/stripe", Sign(body, secretA, t0), body)
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("queue full: got %d, want 503", resp.StatusCode)
+	}
+	if len(rec.events) != 0 {
+		t.Errorf("stored %d events, want 0", len(rec.events))
+	}
+}
