@@ -1,0 +1,5 @@
+package eventproc
+
+import "encoding/json"
+
+var jsonUnmarshal = json.Unmarshal
