@@ -103,7 +103,9 @@ func TestLoadRefusals(t *testing.T) {
 	key := func(name, cap, v string) Spec {
 		return Spec{Name: name, Kind: KindStripeKey, Capability: cap, Configured: paywarden.NewSecret(v)}
 	}
-	hook := func(v string) Spec { return Spec{Name: "STRIPE_WEBHOOK_SECRET", Kind: KindWebhook, Configured: paywarden.NewSecret(v)} }
+	hook := func(v string) Spec {
+		return Spec{Name: "STRIPE_WEBHOOK_SECRET", Kind: KindWebhook, Configured: paywarden.NewSecret(v)}
+	}
 	bad := "sk_" + "live_" + "short"
 	for _, tt := range []struct {
 		name   string
