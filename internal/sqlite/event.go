@@ -1,0 +1,376 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paywarden/paywarden"
+)
+
+const eventColumns = `id, type, created, livemode, api_version, object_id, object_type, endpoint, payload,
+	status, attempts, last_error, received_at, next_attempt_at, processed_at`
+
+func scanEvent(s scanner) (*paywarden.Event, error) {
+	var (
+		e                                  paywarden.Event
+		created, received, next, processed sql.NullInt64
+		status                             string
+	)
+	err := s.Scan(&e.ID, &e.Type, &created, &e.Livemode, &e.APIVersion, &e.ObjectID, &e.ObjectType, &e.Endpoint, &e.Payload,
+		&status, &e.Attempts, &e.LastError, &received, &next, &processed)
+	if err != nil {
+		return nil, err
+	}
+	e.Status = paywarden.EventStatus(status)
+	e.Created = fromMicros(created)
+	e.ReceivedAt = fromMicros(received)
+	e.NextAttemptAt = fromMicros(next)
+	e.ProcessedAt = fromMicros(processed)
+	return &e, nil
+}
+
+func scanEvents(rows *sql.Rows) ([]*paywarden.Event, error) {
+	defer rows.Close()
+	var es []*paywarden.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		es = append(es, e)
+	}
+	return es, rows.Err()
+}
+
+// validEvent checks what the database would otherwise reject, so that the
+// error says which event and why.
+func validEvent(e *paywarden.Event) error {
+	if e == nil || e.ID == "" {
+		return paywarden.Errorf(paywarden.EINVALID, "an event needs an id")
+	}
+	if e.Status != "" && !e.Status.Valid() {
+		return paywarden.Errorf(paywarden.EINVALID, "event %s: unknown status %q", e.ID, e.Status)
+	}
+	return nil
+}
+
+// InsertEvents stores a batch of new events in one transaction; see
+// paywarden.EventStore. An empty Status is pending, a zero ReceivedAt is
+// now and a zero NextAttemptAt is ReceivedAt. EINVALID, and nothing
+// stored, if any event lacks an id or has an unknown status.
+func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (created []bool, err error) {
+	defer wrap(&err, "sqlite.InsertEvents(%d events)", len(events))
+	for _, e := range events {
+		if err := validEvent(e); err != nil {
+			return nil, err
+		}
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	created, err = insertEvents(ctx, tx, events, db.now())
+	if err != nil {
+		return nil, err
+	}
+	return created, tx.Commit()
+}
+
+func insertEvents(ctx context.Context, tx *sql.Tx, events []*paywarden.Event, now time.Time) ([]bool, error) {
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO events (`+eventColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`)
+	if err != nil {
+		return nil, err
+	}
+	defer stmt.Close()
+	created := make([]bool, len(events))
+	for i, e := range events {
+		status := e.Status
+		if status == "" {
+			status = paywarden.EventPending
+		}
+		received := orNow(e.ReceivedAt, now)
+		next := orNow(e.NextAttemptAt, received)
+		res, err := stmt.ExecContext(ctx, e.ID, e.Type, micros(e.Created), e.Livemode, e.APIVersion, e.ObjectID, e.ObjectType,
+			e.Endpoint, nonNil(e.Payload), string(status), e.Attempts, e.LastError, micros(received), micros(next),
+			nullMicros(e.ProcessedAt))
+		if err != nil {
+			return nil, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, err
+		}
+		created[i] = n == 1
+	}
+	return created, nil
+}
+
+// Event returns one event. ENOTFOUND if there is none.
+func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err error) {
+	defer wrap(&err, "sqlite.Event(%q)", id)
+	e, err := scanEvent(db.read.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
+	}
+	return e, err
+}
+
+// ListEvents returns events newest received first. EINVALID if
+// f.StartingAfter names no event or f.Status is unknown.
+func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (_ []*paywarden.Event, err error) {
+	defer wrap(&err, "sqlite.ListEvents")
+	if f.Status != "" && !f.Status.Valid() {
+		return nil, paywarden.Errorf(paywarden.EINVALID, "unknown event status %q", f.Status)
+	}
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	es, err := listEvents(ctx, tx, f)
+	if err != nil {
+		return nil, err
+	}
+	return es, tx.Commit()
+}
+
+func listEvents(ctx context.Context, tx *sql.Tx, f paywarden.EventFilter) ([]*paywarden.Event, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, string(f.Status))
+	}
+	if f.Type != "" {
+		where, args = append(where, "type = ?"), append(args, f.Type)
+	}
+	if f.StartingAfter != "" {
+		var received int64
+		err := tx.QueryRowContext(ctx, `SELECT received_at FROM events WHERE id = ?`, f.StartingAfter).Scan(&received)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, paywarden.Errorf(paywarden.EINVALID, "starting_after: no event %s", f.StartingAfter)
+		} else if err != nil {
+			return nil, err
+		}
+		where = append(where, "(received_at < ? OR (received_at = ? AND id < ?))")
+		args = append(args, received, received, f.StartingAfter)
+	}
+	q := `SELECT ` + eventColumns + ` FROM events`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	q += ` ORDER BY received_at DESC, id DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanEvents(rows)
+}
+
+// ClaimEvents leases up to limit due events to owner; see
+// paywarden.EventStore. Each claim counts as an attempt. EINVALID if owner
+// is empty or lease is not positive.
+func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) (_ []*paywarden.Event, err error) {
+	defer wrap(&err, "sqlite.ClaimEvents(%q, %d)", owner, limit)
+	if owner == "" || lease <= 0 {
+		return nil, paywarden.Errorf(paywarden.EINVALID, "a claim needs an owner and a positive lease")
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	now := db.now()
+	rows, err := tx.QueryContext(ctx, `UPDATE events
+		SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+		WHERE id IN (
+			SELECT id FROM events
+			WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?
+				AND (lease_until IS NULL OR lease_until <= ?)
+			ORDER BY created, id
+			LIMIT ?)
+		RETURNING `+eventColumns,
+		owner, micros(now.Add(lease)), micros(now), micros(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	es, err := scanEvents(rows)
+	if err != nil {
+		return nil, err
+	}
+	// RETURNING promises no order.
+	slices.SortFunc(es, func(a, b *paywarden.Event) int {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return es, tx.Commit()
+}
+
+// CompleteEvent applies objects under the ordering guard and marks the event
+// processed, in one transaction, if owner holds its lease. EUNAVAILABLE if
+// the lease was lost, ENOTFOUND if there is no such event; in both cases
+// nothing is written.
+func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*paywarden.MirrorObject) (err error) {
+	defer wrap(&err, "sqlite.CompleteEvent(%q, %q)", id, owner)
+	for _, o := range objects {
+		if err := validObject(o); err != nil {
+			return err
+		}
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := db.now()
+	res, err := tx.ExecContext(ctx, `UPDATE events
+		SET status = 'processed', processed_at = ?, lease_owner = NULL, lease_until = NULL
+		WHERE id = ? AND lease_owner = ?`, micros(now), id, owner)
+	if err != nil {
+		return err
+	}
+	if err := leaseHeld(ctx, tx, res, id); err != nil {
+		return err
+	}
+	if _, err := upsertObjects(ctx, tx, objects, now); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// leaseHeld turns an update of an event under its lease that changed no row
+// into EUNAVAILABLE, or ENOTFOUND when the event does not exist.
+func leaseHeld(ctx context.Context, tx *sql.Tx, res sql.Result, id string) error {
+	n, err := res.RowsAffected()
+	if err != nil || n > 0 {
+		return err
+	}
+	var exists int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE id = ?`, id).Scan(&exists); err != nil {
+		return err
+	}
+	if exists == 0 {
+		return paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
+	}
+	return paywarden.Errorf(paywarden.EUNAVAILABLE, "event %s: the lease was lost", id)
+}
+
+// FailEvent records a failed attempt if owner holds the lease: status failed,
+// due again at retryAt (now if zero), or dead. EUNAVAILABLE if the lease was
+// lost, ENOTFOUND if there is no such event.
+func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt time.Time, dead bool) (err error) {
+	defer wrap(&err, "sqlite.FailEvent(%q, %q)", id, owner)
+	status := paywarden.EventFailed
+	if dead {
+		status = paywarden.EventDead
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE events
+		SET status = ?, last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
+		WHERE id = ? AND lease_owner = ?`,
+		string(status), reason, micros(orNow(retryAt, db.now())), id, owner)
+	if err != nil {
+		return err
+	}
+	if err := leaseHeld(ctx, tx, res, id); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// replaySet is the change ReplayEvent and ReplayEvents make: pending, due
+// now, a fresh count of attempts, no lease.
+const replaySet = `SET status = 'pending', next_attempt_at = ?, attempts = 0, processed_at = NULL,
+	lease_owner = NULL, lease_until = NULL`
+
+// ReplayEvent sets an event back to pending, due now, with its attempts
+// reset and any lease dropped. ENOTFOUND if there is none.
+func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
+	defer wrap(&err, "sqlite.ReplayEvent(%q)", id)
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE events `+replaySet+` WHERE id = ?`, micros(db.now()), id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
+	}
+	return tx.Commit()
+}
+
+// ReplayEvents replays every event of the given status and returns how many
+// it changed. EINVALID for an unknown status.
+func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (_ int, err error) {
+	defer wrap(&err, "sqlite.ReplayEvents(%q)", status)
+	if !status.Valid() {
+		return 0, paywarden.Errorf(paywarden.EINVALID, "unknown event status %q", status)
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE events `+replaySet+` WHERE status = ?`, micros(db.now()), string(status))
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	return int(n), tx.Commit()
+}
+
+// CountEvents returns the number of events in each status, every status
+// present.
+func (db *DB) CountEvents(ctx context.Context) (_ map[paywarden.EventStatus]int, err error) {
+	defer wrap(&err, "sqlite.CountEvents")
+	counts := map[paywarden.EventStatus]int{
+		paywarden.EventPending: 0, paywarden.EventProcessed: 0, paywarden.EventFailed: 0,
+		paywarden.EventDead: 0, paywarden.EventQuarantined: 0,
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT status, count(*) FROM events GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			status string
+			n      int
+		)
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, err
+		}
+		counts[paywarden.EventStatus(status)] = n
+	}
+	return counts, rows.Err()
+}

@@ -1,0 +1,315 @@
+// Package sqlite implements paywarden.Store on SQLite (modernc.org/sqlite,
+// pure Go), the default, embedded database.
+//
+// One connection writes and every write transaction begins IMMEDIATE, so
+// writers queue in Go instead of failing with SQLITE_BUSY; a separate pool
+// of read-only connections serves reads, which in WAL mode never wait behind
+// the writer. Commits are synced (synchronous=FULL). Writes are cheap per
+// event only in batches: callers that write one event per request should
+// group them with internal/groupcommit.
+//
+// Times are stored as INTEGER microseconds since the Unix epoch in UTC, and
+// NULL for a zero time.Time, so they round-trip exactly as PostgreSQL's
+// timestamptz does.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paywarden/paywarden"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// busyTimeout is how long a connection waits for another process's lock
+// (the CLI writing while serve runs) before it fails with SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
+// DB is a paywarden.Store on one SQLite database file.
+type DB struct {
+	write  *sql.DB // exactly one connection
+	read   *sql.DB // read-only connections
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+var _ paywarden.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the SQLite database at path. It does not
+// migrate: call Migrate, or check PendingMigrations.
+func Open(ctx context.Context, path string, logger *slog.Logger) (_ *DB, err error) {
+	defer wrap(&err, "sqlite.Open(%q)", path)
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		// A separate read pool needs a file that several connections share.
+		return nil, paywarden.Errorf(paywarden.EINVALID, "the SQLite database must be a file path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	db := &DB{logger: logger, now: time.Now}
+
+	ms := strconv.FormatInt(busyTimeout.Milliseconds(), 10)
+	db.write, err = sql.Open("sqlite", dsn(abs, url.Values{
+		"_txlock":       {"immediate"},
+		"_busy_timeout": {ms},
+		"_journal_mode": {"WAL"},
+		"_synchronous":  {"FULL"},
+		"_foreign_keys": {"1"},
+	}))
+	if err != nil {
+		return nil, err
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetMaxIdleConns(1)
+	db.write.SetConnMaxLifetime(0)
+	db.write.SetConnMaxIdleTime(0)
+	// The writer opens first: it creates the file and switches it to WAL,
+	// which read-only connections cannot do.
+	if err := db.write.PingContext(ctx); err != nil {
+		db.write.Close()
+		return nil, err
+	}
+
+	db.read, err = sql.Open("sqlite", dsn(abs, url.Values{
+		"mode":          {"ro"},
+		"_busy_timeout": {ms},
+		"_foreign_keys": {"1"},
+		"_query_only":   {"1"},
+	}))
+	if err != nil {
+		db.write.Close()
+		return nil, err
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	db.read.SetMaxOpenConns(n)
+	db.read.SetMaxIdleConns(n)
+	if err := db.read.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func dsn(path string, q url.Values) string {
+	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	// SQLite expects file:/abs/path or file:///abs/path.
+	return u.String()
+}
+
+// SetNow replaces the clock the store reads the current time from (for
+// claims, leases, replays, idempotency locks and default timestamps). Tests
+// call it before using the store; it must not be called concurrently with
+// other methods.
+func (db *DB) SetNow(now func() time.Time) { db.now = now }
+
+// Close closes the database.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// Ping checks that both the writer and the readers answer.
+func (db *DB) Ping(ctx context.Context) (err error) {
+	defer wrap(&err, "sqlite.Ping")
+	if err := db.write.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.read.PingContext(ctx)
+}
+
+// migration is one embedded migration file.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations in order. Their numbers start
+// at 1 and have no gaps.
+func migrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, name := range names {
+		base := filepath.Base(name)
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", base)
+		}
+		b, err := migrationFS.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+	}
+	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: want number %d (no gaps, no duplicates)", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    INTEGER PRIMARY KEY,
+	name       TEXT NOT NULL,
+	applied_at INTEGER NOT NULL
+) STRICT`
+
+// Migrate applies pending migrations, each in its own IMMEDIATE
+// transaction, and returns how many it applied. Another process migrating
+// at the same time waits for the write lock and then finds the work done.
+func (db *DB) Migrate(ctx context.Context) (n int, err error) {
+	defer wrap(&err, "sqlite.Migrate")
+	ms, err := migrations()
+	if err != nil {
+		return 0, err
+	}
+	if _, err := db.write.ExecContext(ctx, createMigrationsTable); err != nil {
+		return 0, err
+	}
+	for _, m := range ms {
+		applied, err := db.applyMigration(ctx, m)
+		if err != nil {
+			return n, err
+		}
+		if applied {
+			db.logger.InfoContext(ctx, "applied migration", "migration", m.name)
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (db *DB) applyMigration(ctx context.Context, m migration) (applied bool, err error) {
+	defer wrap(&err, "migration %s", m.name)
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	var done int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&done); err != nil {
+		return false, err
+	}
+	if done > 0 {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		m.version, m.name, micros(db.now())); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
+}
+
+// PendingMigrations returns how many embedded migrations are not applied.
+func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
+	defer wrap(&err, "sqlite.PendingMigrations")
+	ms, err := migrations()
+	if err != nil {
+		return 0, err
+	}
+	var exists int
+	if err := db.read.QueryRowContext(ctx,
+		`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&exists); err != nil {
+		return 0, err
+	}
+	if exists == 0 {
+		return len(ms), nil
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return 0, err
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, m := range ms {
+		if !applied[m.version] {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// wrap adds context to a non-nil *errp, keeping it in the chain so that
+// paywarden.ErrorCode still finds a code.
+func wrap(errp *error, format string, args ...any) {
+	if *errp != nil {
+		*errp = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *errp)
+	}
+}
+
+// micros is how a time is stored: microseconds since the Unix epoch, UTC.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// nullMicros stores a zero time as NULL.
+func nullMicros(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros reads a stored time; NULL is the zero time.
+func fromMicros(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMicro(v.Int64).UTC()
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// orNow returns t, or now when t is zero.
+func orNow(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now
+	}
+	return t
+}
+
+// nonNil keeps a nil []byte out of a NOT NULL BLOB column.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}

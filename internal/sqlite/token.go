@@ -1,0 +1,249 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/paywarden/paywarden"
+)
+
+const tokenColumns = `id, name, scopes, hash, created_at, last_used_at, revoked_at`
+
+func scanToken(s scanner) (*paywarden.Token, error) {
+	var (
+		t                      paywarden.Token
+		scopes                 string
+		created, used, revoked sql.NullInt64
+	)
+	if err := s.Scan(&t.ID, &t.Name, &scopes, &t.Hash, &created, &used, &revoked); err != nil {
+		return nil, err
+	}
+	t.Scopes = strings.Fields(scopes)
+	t.CreatedAt = fromMicros(created)
+	t.LastUsedAt = fromMicros(used)
+	t.RevokedAt = fromMicros(revoked)
+	return &t, nil
+}
+
+// CreateToken stores t. EINVALID if it has no id or hash, if a scope holds
+// a space, or if its id or hash exists. A zero CreatedAt is now.
+func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
+	defer wrap(&err, "sqlite.CreateToken(%q)", t.ID)
+	if t.ID == "" || len(t.Hash) == 0 {
+		return paywarden.Errorf(paywarden.EINVALID, "a token needs an id and a hash")
+	}
+	for _, s := range t.Scopes {
+		if s == "" || strings.ContainsAny(s, " \t\n") {
+			return paywarden.Errorf(paywarden.EINVALID, "invalid scope %q", s)
+		}
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`,
+		t.ID, t.Name, strings.Join(t.Scopes, " "), t.Hash, micros(orNow(t.CreatedAt, db.now())),
+		nullMicros(t.LastUsedAt), nullMicros(t.RevokedAt))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return paywarden.Errorf(paywarden.EINVALID, "a token with this id or hash exists")
+	}
+	return tx.Commit()
+}
+
+// TokenByHash returns the token with this hash, revoked or not. ENOTFOUND
+// if there is none.
+func (db *DB) TokenByHash(ctx context.Context, hash []byte) (_ *paywarden.Token, err error) {
+	defer wrap(&err, "sqlite.TokenByHash")
+	t, err := scanToken(db.read.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ?`, hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "token not found")
+	}
+	return t, err
+}
+
+// ListTokens returns every token, oldest first.
+func (db *DB) ListTokens(ctx context.Context) (_ []*paywarden.Token, err error) {
+	defer wrap(&err, "sqlite.ListTokens")
+	rows, err := db.read.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ts []*paywarden.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	return ts, rows.Err()
+}
+
+// RevokeToken revokes a token; revoking it again keeps the first time.
+// ENOTFOUND if there is none.
+func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) (err error) {
+	defer wrap(&err, "sqlite.RevokeToken(%q)", id)
+	return db.updateToken(ctx, id, `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, micros(at))
+}
+
+// TouchToken records that a token was used at the given time; an earlier
+// time than the one recorded changes nothing. ENOTFOUND if there is none.
+func (db *DB) TouchToken(ctx context.Context, id string, at time.Time) (err error) {
+	defer wrap(&err, "sqlite.TouchToken(%q)", id)
+	return db.updateToken(ctx, id, `UPDATE tokens SET last_used_at = max(coalesce(last_used_at, ?1), ?1) WHERE id = ?2`, micros(at))
+}
+
+func (db *DB) updateToken(ctx context.Context, id, query string, at int64) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, query, at, id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return paywarden.Errorf(paywarden.ENOTFOUND, "token %s not found", id)
+	}
+	return tx.Commit()
+}
+
+const idempotencyColumns = `token_id, key, request_hash, locked_until, status, body, created_at, expires_at`
+
+func scanIdempotency(s scanner) (*paywarden.IdempotencyRecord, error) {
+	var (
+		r                        paywarden.IdempotencyRecord
+		locked, created, expires sql.NullInt64
+	)
+	if err := s.Scan(&r.TokenID, &r.Key, &r.RequestHash, &locked, &r.Status, &r.Body, &created, &expires); err != nil {
+		return nil, err
+	}
+	r.LockedUntil = fromMicros(locked)
+	r.CreatedAt = fromMicros(created)
+	r.ExpiresAt = fromMicros(expires)
+	return &r, nil
+}
+
+// BeginIdempotent stores rec as in flight unless a live record exists; see
+// paywarden.IdempotencyStore. The store's clock decides what has expired.
+// EINVALID if rec lacks a token id, key, LockedUntil or ExpiresAt.
+func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRecord) (_ *paywarden.IdempotencyRecord, err error) {
+	defer wrap(&err, "sqlite.BeginIdempotent(%q, %q)", rec.TokenID, rec.Key)
+	if rec.TokenID == "" || rec.Key == "" || rec.LockedUntil.IsZero() || rec.ExpiresAt.IsZero() {
+		return nil, paywarden.Errorf(paywarden.EINVALID, "an idempotency record needs a token, a key, a lock and an expiry")
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	existing, err := beginIdempotent(ctx, tx, rec, db.now())
+	if err != nil {
+		return nil, err
+	}
+	return existing, tx.Commit()
+}
+
+func beginIdempotent(ctx context.Context, tx *sql.Tx, rec *paywarden.IdempotencyRecord, now time.Time) (*paywarden.IdempotencyRecord, error) {
+	old, err := scanIdempotency(tx.QueryRowContext(ctx,
+		`SELECT `+idempotencyColumns+` FROM idempotency WHERE token_id = ? AND key = ?`, rec.TokenID, rec.Key))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency (`+idempotencyColumns+`) VALUES (?, ?, ?, ?, 0, NULL, ?, ?)`,
+			rec.TokenID, rec.Key, nonNil(rec.RequestHash), micros(rec.LockedUntil),
+			micros(orNow(rec.CreatedAt, now)), micros(rec.ExpiresAt))
+		return nil, err
+	case err != nil:
+		return nil, err
+	case !old.ExpiresAt.After(now):
+		// Expired: as if there were none.
+		_, err := tx.ExecContext(ctx, `UPDATE idempotency
+			SET request_hash = ?, locked_until = ?, status = 0, body = NULL, created_at = ?, expires_at = ?
+			WHERE token_id = ? AND key = ?`,
+			nonNil(rec.RequestHash), micros(rec.LockedUntil), micros(orNow(rec.CreatedAt, now)), micros(rec.ExpiresAt),
+			rec.TokenID, rec.Key)
+		return nil, err
+	case !old.Done() && !old.LockedUntil.After(now) && bytes.Equal(old.RequestHash, rec.RequestHash):
+		// The request that locked it crashed; the same request takes over.
+		_, err := tx.ExecContext(ctx, `UPDATE idempotency SET locked_until = ? WHERE token_id = ? AND key = ?`,
+			micros(rec.LockedUntil), rec.TokenID, rec.Key)
+		return nil, err
+	default:
+		return old, nil
+	}
+}
+
+// FinishIdempotent stores the response of a record. EINVALID if status is
+// 0, ENOTFOUND if there is no record.
+func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status int, body []byte) (err error) {
+	defer wrap(&err, "sqlite.FinishIdempotent(%q, %q)", tokenID, key)
+	if status == 0 {
+		return paywarden.Errorf(paywarden.EINVALID, "a finished response needs a status")
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE idempotency SET status = ?, body = ?, locked_until = NULL
+		WHERE token_id = ? AND key = ?`, status, nonNil(body), tokenID, key)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return paywarden.Errorf(paywarden.ENOTFOUND, "idempotency key %s not found", key)
+	}
+	return tx.Commit()
+}
+
+// AbandonIdempotent deletes an in-flight record. A finished record, or none,
+// is left alone without error.
+func (db *DB) AbandonIdempotent(ctx context.Context, tokenID, key string) (err error) {
+	defer wrap(&err, "sqlite.AbandonIdempotent(%q, %q)", tokenID, key)
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE token_id = ? AND key = ? AND status = 0`,
+		tokenID, key); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// DeleteExpiredIdempotency removes records that expired before now.
+func (db *DB) DeleteExpiredIdempotency(ctx context.Context, now time.Time) (_ int, err error) {
+	defer wrap(&err, "sqlite.DeleteExpiredIdempotency")
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE expires_at < ?`, micros(now))
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	return int(n), tx.Commit()
+}
