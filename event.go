@@ -75,7 +75,9 @@ type EventStore interface {
 	// due, to owner for the lease duration, oldest Created first, and
 	// returns them. An event whose lease has expired may be claimed again.
 	// Concurrent callers (several processes) never get the same event
-	// while a lease holds.
+	// while a lease holds. Each claim counts as an attempt: the returned
+	// events' Attempts include this one, so an event whose worker crashes
+	// every time still reaches dead.
 	ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) ([]*Event, error)
 
 	// CompleteEvent applies the mirror changes and marks the event processed,
@@ -86,7 +88,8 @@ type EventStore interface {
 
 	// FailEvent records a failed attempt if owner still holds the lease:
 	// status failed with the next attempt at retryAt, or dead when dead is
-	// true. reason must be free of secrets.
+	// true. reason must be free of secrets. EUNAVAILABLE if the lease was
+	// lost, in which case nothing is written.
 	FailEvent(ctx context.Context, id, owner, reason string, retryAt time.Time, dead bool) error
 
 	// ReplayEvent sets an event back to pending, due now, whatever its
