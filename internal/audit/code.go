@@ -1,0 +1,153 @@
+package audit
+
+import (
+	"regexp"
+	"strings"
+)
+
+// match is one regular expression match in live code.
+type match struct {
+	start, end int
+	groups     []int // submatch offsets, as from FindSubmatchIndex
+}
+
+// liveMatches finds re in the code of src (comments already blanked) and
+// keeps the matches that do not start inside a string literal.
+func liveMatches(re *regexp.Regexp, src *source) []match {
+	var out []match
+	for _, m := range re.FindAllSubmatchIndex(src.code, -1) {
+		if src.inString(m[0]) {
+			continue
+		}
+		out = append(out, match{start: m[0], end: m[1], groups: m})
+	}
+	return out
+}
+
+// group returns submatch i of m, or "".
+func (m match) group(src *source, i int) string {
+	if 2*i+1 >= len(m.groups) || m.groups[2*i] < 0 {
+		return ""
+	}
+	return string(src.raw[m.groups[2*i]:m.groups[2*i+1]])
+}
+
+// closeParen returns the offset of the bracket that closes the one at
+// open, skipping brackets in strings and comments, or -1.
+func closeParen(src *source, open int) int {
+	if open >= len(src.code) {
+		return -1
+	}
+	depth := 0
+	for i := open; i < len(src.code); i++ {
+		switch src.code[i] {
+		case '(', '[', '{':
+			if !src.inString(i) {
+				depth++
+			}
+		case ')', ']', '}':
+			if !src.inString(i) {
+				depth--
+				if depth == 0 {
+					return i
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// splitArgs splits the text between a call's parentheses at top-level
+// commas. Offsets are absolute.
+func splitArgs(src *source, open, close int) []span {
+	var args []span
+	depth, start := 0, open+1
+	for i := open + 1; i < close; i++ {
+		if src.inString(i) {
+			continue
+		}
+		switch src.code[i] {
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		case ',':
+			if depth == 0 {
+				args = append(args, span{start, i})
+				start = i + 1
+			}
+		}
+	}
+	if strings.TrimSpace(string(src.code[start:close])) != "" {
+		args = append(args, span{start, close})
+	}
+	return args
+}
+
+// text returns the code of sp, trimmed.
+func (s *source) text(sp span) string { return strings.TrimSpace(string(s.code[sp.start:sp.end])) }
+
+// lineOf returns the 1-based line of offset off.
+func (s *source) lineOf(off int) int {
+	l, _ := s.lineCol(off)
+	return l
+}
+
+// at makes a finding at offset off of src.
+func at(src *source, off int, rule string, sev Severity, msg string) Finding {
+	l, c := src.lineCol(off)
+	return Finding{RuleID: rule, Severity: sev, Line: l, Column: c, Message: msg}
+}
+
+// indentOf returns the indentation width of a line (tabs count 8).
+func indentOf(line string) int {
+	n := 0
+	for _, c := range line {
+		switch c {
+		case ' ':
+			n++
+		case '\t':
+			n += 8 - n%8
+		default:
+			return n
+		}
+	}
+	return -1 // blank line
+}
+
+// codeLine returns 1-based line n of the code view (comments blanked).
+func (s *source) codeLine(n int) string {
+	if s.lines == nil {
+		s.lines = lineStarts(s.raw)
+	}
+	if n < 1 || n > len(s.lines) {
+		return ""
+	}
+	start, end := s.lines[n-1], len(s.code)
+	if n < len(s.lines) {
+		end = s.lines[n] - 1
+	}
+	return strings.TrimRight(string(s.code[start:end]), "\r")
+}
+
+// numLines returns the number of lines in src.
+func (s *source) numLines() int {
+	if s.lines == nil {
+		s.lines = lineStarts(s.raw)
+	}
+	return len(s.lines)
+}
+
+// lineStart returns the offset at which 1-based line n starts.
+func (s *source) lineStart(n int) int {
+	if s.lines == nil {
+		s.lines = lineStarts(s.raw)
+	}
+	if n < 1 {
+		return 0
+	}
+	if n > len(s.lines) {
+		return len(s.raw)
+	}
+	return s.lines[n-1]
+}
