@@ -1,0 +1,359 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/paywarden/paywarden"
+)
+
+const eventColumns = `id, type, created, livemode, api_version, object_id, object_type, endpoint, payload,
+	status, attempts, last_error, received_at, next_attempt_at, processed_at`
+
+func scanEvent(row pgx.Row) (*paywarden.Event, error) {
+	var (
+		e                                  paywarden.Event
+		created, received, next, processed pgtype.Timestamptz
+		status                             string
+	)
+	err := row.Scan(&e.ID, &e.Type, &created, &e.Livemode, &e.APIVersion, &e.ObjectID, &e.ObjectType, &e.Endpoint, &e.Payload,
+		&status, &e.Attempts, &e.LastError, &received, &next, &processed)
+	if err != nil {
+		return nil, err
+	}
+	e.Status = paywarden.EventStatus(status)
+	e.Created = fromTS(created)
+	e.ReceivedAt = fromTS(received)
+	e.NextAttemptAt = fromTS(next)
+	e.ProcessedAt = fromTS(processed)
+	return &e, nil
+}
+
+func scanEvents(rows pgx.Rows) ([]*paywarden.Event, error) {
+	defer rows.Close()
+	var es []*paywarden.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		es = append(es, e)
+	}
+	return es, rows.Err()
+}
+
+// validEvent checks what the database would otherwise reject, so that the
+// error says which event and why.
+func validEvent(e *paywarden.Event) error {
+	if e == nil || e.ID == "" {
+		return paywarden.Errorf(paywarden.EINVALID, "an event needs an id")
+	}
+	if e.Status != "" && !e.Status.Valid() {
+		return paywarden.Errorf(paywarden.EINVALID, "event %s: unknown status %q", e.ID, e.Status)
+	}
+	return nil
+}
+
+// InsertEvents stores a batch of new events in one transaction, sent as one
+// pgx.Batch; see paywarden.EventStore. An empty Status is pending, a zero
+// ReceivedAt is now and a zero NextAttemptAt is ReceivedAt. EINVALID, and
+// nothing stored, if any event lacks an id or has an unknown status.
+func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (created []bool, err error) {
+	defer wrap(&err, "postgres.InsertEvents(%d events)", len(events))
+	for _, e := range events {
+		if err := validEvent(e); err != nil {
+			return nil, err
+		}
+	}
+	if len(events) == 0 {
+		return []bool{}, nil
+	}
+	now := db.now()
+	err = db.transact(ctx, func(tx pgx.Tx) error {
+		created, err = insertEvents(ctx, tx, events, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return created, nil
+}
+
+func insertEvents(ctx context.Context, tx pgx.Tx, events []*paywarden.Event, now time.Time) ([]bool, error) {
+	const q = `INSERT INTO events (` + eventColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		ON CONFLICT (id) DO NOTHING`
+	var b pgx.Batch
+	for _, e := range events {
+		status := e.Status
+		if status == "" {
+			status = paywarden.EventPending
+		}
+		received := orNow(e.ReceivedAt, now)
+		next := orNow(e.NextAttemptAt, received)
+		b.Queue(q, e.ID, e.Type, ts(e.Created), e.Livemode, e.APIVersion, e.ObjectID, e.ObjectType,
+			e.Endpoint, nonNil(e.Payload), string(status), e.Attempts, e.LastError, ts(received), ts(next),
+			nullTS(e.ProcessedAt))
+	}
+	br := tx.SendBatch(ctx, &b)
+	defer br.Close()
+	created := make([]bool, len(events))
+	for i := range events {
+		tag, err := br.Exec()
+		if err != nil {
+			return nil, err
+		}
+		created[i] = tag.RowsAffected() == 1
+	}
+	return created, br.Close()
+}
+
+// Event returns one event. ENOTFOUND if there is none.
+func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err error) {
+	defer wrap(&err, "postgres.Event(%q)", id)
+	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
+	}
+	return e, err
+}
+
+// args numbers query arguments as they are added.
+type args []any
+
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// ListEvents returns events newest received first. EINVALID if
+// f.StartingAfter names no event or f.Status is unknown.
+func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (es []*paywarden.Event, err error) {
+	defer wrap(&err, "postgres.ListEvents")
+	if f.Status != "" && !f.Status.Valid() {
+		return nil, paywarden.Errorf(paywarden.EINVALID, "unknown event status %q", f.Status)
+	}
+	err = db.transact(ctx, func(tx pgx.Tx) error {
+		es, err = listEvents(ctx, tx, f)
+		return err
+	})
+	return es, err
+}
+
+func listEvents(ctx context.Context, tx pgx.Tx, f paywarden.EventFilter) ([]*paywarden.Event, error) {
+	var (
+		where []string
+		a     args
+	)
+	if f.Status != "" {
+		where = append(where, "status = "+a.add(string(f.Status)))
+	}
+	if f.Type != "" {
+		where = append(where, "type = "+a.add(f.Type))
+	}
+	if f.StartingAfter != "" {
+		var received time.Time
+		err := tx.QueryRow(ctx, `SELECT received_at FROM events WHERE id = $1`, f.StartingAfter).Scan(&received)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, paywarden.Errorf(paywarden.EINVALID, "starting_after: no event %s", f.StartingAfter)
+		} else if err != nil {
+			return nil, err
+		}
+		where = append(where, "(received_at, id) < ("+a.add(received)+", "+a.add(f.StartingAfter)+")")
+	}
+	q := `SELECT ` + eventColumns + ` FROM events`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	q += ` ORDER BY received_at DESC, id DESC LIMIT ` + a.add(limit)
+	rows, err := tx.Query(ctx, q, a...)
+	if err != nil {
+		return nil, err
+	}
+	return scanEvents(rows)
+}
+
+// ClaimEvents leases up to limit due events to owner; see
+// paywarden.EventStore. Rows another replica is claiming at the same
+// moment are skipped (FOR UPDATE SKIP LOCKED), not waited for. Each claim
+// counts as an attempt. EINVALID if owner is empty or lease is not
+// positive.
+func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) (es []*paywarden.Event, err error) {
+	defer wrap(&err, "postgres.ClaimEvents(%q, %d)", owner, limit)
+	if owner == "" || lease <= 0 {
+		return nil, paywarden.Errorf(paywarden.EINVALID, "a claim needs an owner and a positive lease")
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	now := db.now()
+	err = db.transact(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `UPDATE events
+			SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
+			WHERE id IN (
+				SELECT id FROM events
+				WHERE status IN ('pending', 'failed') AND next_attempt_at <= $3
+					AND (lease_until IS NULL OR lease_until <= $3)
+				ORDER BY created, id
+				LIMIT $4
+				FOR UPDATE SKIP LOCKED)
+			RETURNING `+eventColumns,
+			owner, ts(now.Add(lease)), ts(now), limit)
+		if err != nil {
+			return err
+		}
+		es, err = scanEvents(rows)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// RETURNING promises no order.
+	slices.SortFunc(es, func(a, b *paywarden.Event) int {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return es, nil
+}
+
+// CompleteEvent applies objects under the ordering guard and marks the event
+// processed, in one transaction, if owner holds its lease. EUNAVAILABLE if
+// the lease was lost, ENOTFOUND if there is no such event; in both cases
+// nothing is written.
+func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*paywarden.MirrorObject) (err error) {
+	defer wrap(&err, "postgres.CompleteEvent(%q, %q)", id, owner)
+	for _, o := range objects {
+		if err := validObject(o); err != nil {
+			return err
+		}
+	}
+	now := db.now()
+	return db.transact(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE events
+			SET status = 'processed', processed_at = $1, lease_owner = NULL, lease_until = NULL
+			WHERE id = $2 AND lease_owner = $3`, ts(now), id, owner)
+		if err != nil {
+			return err
+		}
+		if err := leaseHeld(ctx, tx, tag, id); err != nil {
+			return err
+		}
+		_, err = upsertObjects(ctx, tx, objects, now)
+		return err
+	})
+}
+
+// leaseHeld turns an update of an event under its lease that changed no row
+// into EUNAVAILABLE, or ENOTFOUND when the event does not exist.
+func leaseHeld(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, id string) error {
+	if tag.RowsAffected() > 0 {
+		return nil
+	}
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE id = $1)`, id).Scan(&exists); err != nil {
+		return err
+	}
+	if !exists {
+		return paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
+	}
+	return paywarden.Errorf(paywarden.EUNAVAILABLE, "event %s: the lease was lost", id)
+}
+
+// FailEvent records a failed attempt if owner holds the lease: status failed,
+// due again at retryAt (now if zero), or dead. EUNAVAILABLE if the lease was
+// lost, ENOTFOUND if there is no such event.
+func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt time.Time, dead bool) (err error) {
+	defer wrap(&err, "postgres.FailEvent(%q, %q)", id, owner)
+	status := paywarden.EventFailed
+	if dead {
+		status = paywarden.EventDead
+	}
+	retryAt = orNow(retryAt, db.now())
+	return db.transact(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE events
+			SET status = $1, last_error = $2, next_attempt_at = $3, lease_owner = NULL, lease_until = NULL
+			WHERE id = $4 AND lease_owner = $5`,
+			string(status), reason, ts(retryAt), id, owner)
+		if err != nil {
+			return err
+		}
+		return leaseHeld(ctx, tx, tag, id)
+	})
+}
+
+// replaySet is the change ReplayEvent and ReplayEvents make: pending, due
+// now, a fresh count of attempts, no lease.
+const replaySet = `SET status = 'pending', next_attempt_at = $1, attempts = 0, processed_at = NULL,
+	lease_owner = NULL, lease_until = NULL`
+
+// ReplayEvent sets an event back to pending, due now, with its attempts
+// reset and any lease dropped. ENOTFOUND if there is none.
+func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
+	defer wrap(&err, "postgres.ReplayEvent(%q)", id)
+	now := db.now()
+	return db.transact(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE events `+replaySet+` WHERE id = $2`, ts(now), id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
+		}
+		return nil
+	})
+}
+
+// ReplayEvents replays every event of the given status and returns how many
+// it changed. EINVALID for an unknown status.
+func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (n int, err error) {
+	defer wrap(&err, "postgres.ReplayEvents(%q)", status)
+	if !status.Valid() {
+		return 0, paywarden.Errorf(paywarden.EINVALID, "unknown event status %q", status)
+	}
+	now := db.now()
+	err = db.transact(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE events `+replaySet+` WHERE status = $2`, ts(now), string(status))
+		n = int(tag.RowsAffected())
+		return err
+	})
+	return n, err
+}
+
+// CountEvents returns the number of events in each status, every status
+// present.
+func (db *DB) CountEvents(ctx context.Context) (_ map[paywarden.EventStatus]int, err error) {
+	defer wrap(&err, "postgres.CountEvents")
+	counts := map[paywarden.EventStatus]int{
+		paywarden.EventPending: 0, paywarden.EventProcessed: 0, paywarden.EventFailed: 0,
+		paywarden.EventDead: 0, paywarden.EventQuarantined: 0,
+	}
+	rows, err := db.pool.Query(ctx, `SELECT status, count(*) FROM events GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			status string
+			n      int64
+		)
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, err
+		}
+		counts[paywarden.EventStatus(status)] = int(n)
+	}
+	return counts, rows.Err()
+}
