@@ -76,6 +76,9 @@ type Config struct {
 	// Timeout bounds a call whose context has no deadline; zero means
 	// DefaultTimeout.
 	Timeout time.Duration
+	// Sleep waits d before a retry, or until ctx is done; nil means a
+	// timer. Tests replace it so that a Retry-After costs no time.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Client calls the Stripe API. It is safe for concurrent use.
@@ -116,6 +119,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Sleep != nil {
+		c.sleep = cfg.Sleep
 	}
 	if c.maxRetries == 0 {
 		c.maxRetries = DefaultMaxRetries
