@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/secrets"
 	"github.com/stripe/stripe-go/v85"
 )
 
@@ -369,4 +371,53 @@ func TestErrorIsConfigError(t *testing.T) {
 		t.Errorf("got %v, want an *Error listing every problem", err)
 	}
 	_ = paywarden.Redacted
+}
+
+// fakeFetcher stands in for a secrets manager behind config.Load; the real
+// clients are tested against wire-protocol fakes in secrets/awssm and
+// secrets/vault.
+type fakeFetcher map[string]string
+
+func (f fakeFetcher) Fetch(_ context.Context, ref secrets.Ref) (string, error) {
+	v, ok := f[ref.String()]
+	if !ok {
+		return "", fmt.Errorf("not found")
+	}
+	return v, nil
+}
+
+func TestManagerReferences(t *testing.T) {
+	aws := fakeFetcher{"awssm:prod/stripe#key": liveKey("m"), "awssm:prod/stripe#hook": whsec("m")}
+	vault := fakeFetcher{"vault:secret/stripe#connect": whsec("v")}
+	env := map[string]string{
+		VarStripeSecretKey:              "awssm:prod/stripe#key",
+		VarWebhookSecret:                "awssm:prod/stripe#hook",
+		"STRIPE_WEBHOOK_SECRET_CONNECT": "vault:secret/stripe#connect",
+		VarWebhookEndpoints:             "connect",
+		VarTLSTerminatedUpstream:        "true",
+	}
+	cfg, err := Load(nil, getenv(env), WithContext(context.Background()), WithFetchers(
+		func(context.Context) (secrets.Fetcher, error) { return aws, nil },
+		func(context.Context) (secrets.Fetcher, error) { return vault, nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.StripeSecretKey.Reveal() != liveKey("m") || cfg.WebhookSecrets["connect"][0].Value.Reveal() != whsec("v") {
+		t.Error("managed references not resolved")
+	}
+	opts := cfg.SecretsOptions()
+	if len(opts.Specs) != 3 || opts.Resolver == nil || opts.Refresh != 5*time.Minute || !opts.Policy.Production {
+		t.Errorf("SecretsOptions = %+v", opts)
+	}
+	m, err := secrets.NewManager(cfg.Secrets, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aws["awssm:prod/stripe#key"] = liveKey("n")
+	if err := m.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := m.Key(paywarden.CapabilityDefault); k.Value.Reveal() != liveKey("n") {
+		t.Error("reload did not pick up the rotated key")
+	}
 }

@@ -147,6 +147,9 @@ func (p *parser) checkAPIVersion(cfg *Config) {
 		return
 	}
 	_, where, _ := p.lookup(VarStripeAPIVersion)
+	if looksSecret(cfg.StripeAPIVersion) {
+		cfg.StripeAPIVersion = "(a value shaped like a secret)"
+	}
 	p.problem("%s is %q but this paywarden is built on stripe-go v85, which pins Stripe API version %q; "+
 		"upgrade paywarden to a release built on the stripe-go version that pins %q, or unset %s to use %q",
 		where, cfg.StripeAPIVersion, stripe.APIVersion, cfg.StripeAPIVersion, VarStripeAPIVersion, stripe.APIVersion)
