@@ -14,6 +14,21 @@
 // *Error naming the variable, never the value; the command maps it to exit
 // code 2.
 //
+// A config file might read:
+//
+//	env = "production"
+//	addr = ":8443"
+//	database_url_file = "/run/secrets/database_url"
+//	tls_cert_file = "/etc/paywarden/tls.crt"
+//	tls_key_file = "/etc/paywarden/tls.key"
+//	webhook_tolerance = "300s"
+//	stripe_secret_key = "awssm:prod/stripe#secret_key"
+//	payments_key_file = "/run/secrets/stripe_payments"
+//	stripe_webhook_secret = "awssm:prod/stripe#webhook,awssm:prod/stripe:AWSPREVIOUS#webhook;not_after=2026-12-01T00:00:00Z"
+//
+//	[stripe_webhook_secrets]
+//	connect = "vault:secret/stripe#connect_webhook"
+//
 // Load reads only what it is given (args, a getenv function, the paths in
 // options), never the process environment, so tests need no setup.
 package config

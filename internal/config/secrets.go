@@ -107,8 +107,13 @@ func (p *parser) stripeSecrets(cfg *Config, r *secrets.Resolver) {
 	}
 	snap, err := secrets.Load(p.opts.ctx, r, specs, secrets.Policy{Production: cfg.Production(), AllowMixedMode: cfg.AllowMixedMode}, p.opts.now())
 	if err != nil {
-		for _, line := range strings.Split(err.Error(), "\n") {
-			p.problem("%s", line)
+		errs := []error{err}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = j.Unwrap()
+		}
+		for _, e := range errs {
+			// One problem a line: a Vault error spans several.
+			p.problem("%s", strings.Join(strings.Fields(e.Error()), " "))
 		}
 		return
 	}
