@@ -43,7 +43,11 @@ func collectWants(t *testing.T, dir string) []string {
 		if err != nil {
 			return err
 		}
-		if rel == "WANT" {
+		if filepath.Base(rel) == "WANT" {
+			dirPrefix := ""
+			if d := filepath.ToSlash(filepath.Dir(rel)); d != "." {
+				dirPrefix = d + "/"
+			}
 			sc := bufio.NewScanner(strings.NewReader(string(data)))
 			for sc.Scan() {
 				line := strings.TrimSpace(sc.Text())
@@ -51,7 +55,7 @@ func collectWants(t *testing.T, dir string) []string {
 					continue
 				}
 				f := strings.Fields(line)
-				wants = append(wants, f[0]+" "+f[1])
+				wants = append(wants, dirPrefix+f[0]+" "+f[1])
 			}
 			return nil
 		}

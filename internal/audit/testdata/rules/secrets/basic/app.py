@@ -1,7 +1,7 @@
 import os
 import stripe
 
-stripe.api_key = "sk_live_FAKEq8Zr2Lp5Wm9Tx3Vb7Nc4Hd6Jk"  # want "secret-in-code"
+stripe.api_key = "sk_live_FAKEq8Zr2Lp5Wm9Tx3Vb7Nc4Hd6Jk"  # want "apiversion-unpinned" "secret-in-code"
 fallback = os.environ.get("STRIPE_SECRET_KEY", "sk_live_FAKEm4Np7Qr1St5Uv8Wx2Yz6Ab9C")  # want "secret-fallback"
 other = os.getenv("STRIPE_KEY") or 'rk_live_FAKEr3st5ict7dK9yZ2xW4vU6tS8q'  # want "secret-fallback"
 endpoint_secret = 'whsec_FAKEw3bh0okS1gn1ngK3yAbCdEfGh12Ij'  # want "webhook-secret-hardcoded"

@@ -1,6 +1,6 @@
-const stripe = require('stripe')('sk_live_FAKEa7Bc3De9Fg1Hi5Jk2Lm8No4P'); // want "secret-in-code"
+const stripe = require('stripe')('sk_live_FAKEa7Bc3De9Fg1Hi5Jk2Lm8No4P'); // want "apiversion-unpinned" "secret-in-code"
 const Stripe = require('stripe');
-const client = new Stripe('rk_test_FAKEk2Lm8No4Pa7Bc3De9Fg1Hi5J'); // want "secret-in-code"
+const client = new Stripe('rk_test_FAKEk2Lm8No4Pa7Bc3De9Fg1Hi5J'); // want "apiversion-unpinned" "secret-in-code"
 const key = process.env.STRIPE_SECRET_KEY || 'sk_test_FAKEh5Jk2Lm8No4Pa7Bc3De9Fg1'; // want "secret-fallback"
 
 console.log(process.env.STRIPE_SECRET_KEY); // want "secret-logged"
