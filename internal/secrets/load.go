@@ -244,7 +244,7 @@ func checkModes(keys map[string]Key, p Policy) error {
 	}
 	switch {
 	case len(live) > 0 && len(test) > 0:
-		return fmt.Errorf("Stripe keys of both modes: live in %s, test in %s; every Stripe key must be of one mode",
+		return fmt.Errorf("keys of both modes: live in %s, test in %s; every Stripe key must be of one mode",
 			strings.Join(live, ", "), strings.Join(test, ", "))
 	case p.AllowMixedMode:
 		return nil
