@@ -379,7 +379,8 @@ func checkFile(f *fileCtx) {
 
 // stripeNeedles are what a code file must mention for the code rules to
 // read it: Stripe itself, webhooks, or Stripe event names.
-var stripeNeedles = [][]byte{[]byte("tripe"), []byte("TRIPE"), []byte("ebhook"), []byte("EBHOOK"), []byte("payment_intent."), []byte("checkout.session.")}
+var stripeNeedles = [][]byte{[]byte("tripe"), []byte("TRIPE"), []byte("ebhook"), []byte("EBHOOK"), []byte("payment_intent."), []byte("checkout.session."),
+	[]byte("request.data"), []byte("request.json"), []byte("get_json"), []byte("req.body"), []byte("request.body")}
 
 func mentionsStripe(b []byte) bool {
 	for _, n := range stripeNeedles {

@@ -1,0 +1,5 @@
+import json
+
+
+def read_event(request):
+    return json.loads(request.data)
