@@ -66,6 +66,9 @@ func (c *Client) classify(ctx context.Context, op, capability string, key paywar
 	}
 	e.Err = fmt.Errorf("stripe %s: status %d type %q code %q param %q after %d attempt(s)", op, status, typ, code, param, attempts)
 
+	// Verify checks a candidate key, not a configured one: its failures are
+	// the caller's to report, not an alert about the running configuration.
+	alert := op != "Verify"
 	noun := nouns[op]
 	if noun == "" {
 		noun = "object"
@@ -97,6 +100,9 @@ func (c *Client) classify(ctx context.Context, op, capability string, key paywar
 	case status == http.StatusUnauthorized:
 		e.Code = paywarden.ESTRIPEMISCONFIGURED
 		e.Message = "Stripe rejected paywarden's API key; an operator must fix paywarden's configuration."
+		if !alert {
+			break
+		}
 		c.logger.ErrorContext(ctx, "stripe rejected the API key", "alert", "stripe_key_rejected",
 			"op", op, "capability", capability, "key_fingerprint", key.Fingerprint(), "stripe_request_id", e.StripeRequestID)
 	case status == http.StatusForbidden:
@@ -111,8 +117,8 @@ func (c *Client) classify(ctx context.Context, op, capability string, key paywar
 			e.Message = fmt.Sprintf("paywarden's Stripe key for %s lacks a permission this request needs.", capability)
 		}
 		e.Err = fmt.Errorf("%w (permission %q)", e.Err, perm)
-		if op == "Verify" {
-			break // a key lacking a permission still works: Verify's answer
+		if !alert {
+			break
 		}
 		c.logger.ErrorContext(ctx, "stripe key lacks a permission", "alert", "stripe_key_permission",
 			"op", op, "capability", capability, "permission", perm, "key_fingerprint", key.Fingerprint(),

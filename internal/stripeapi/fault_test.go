@@ -356,6 +356,9 @@ func TestVerify(t *testing.T) {
 			if got := paywarden.ErrorCode(err); got != tt.code {
 				t.Errorf("got %q (%v), want %q", got, err, tt.code)
 			}
+			if strings.Contains(c.log.String(), `"alert"`) {
+				t.Errorf("Verify of a candidate key raised an alert about the configuration:\n%s", c.log)
+			}
 		})
 	}
 	c := newFaultClient(t, "http://127.0.0.1:1")
