@@ -153,7 +153,8 @@ func New(cfg Config) (*Client, error) {
 	hc.Transport = &recordingTransport{base: base}
 
 	bc := &stripe.BackendConfig{
-		HTTPClient:        hc,
+		HTTPClient: hc,
+		// paywarden:ignore error-retries-disabled paywarden's own loop (retry.go) retries, with one idempotency key
 		MaxNetworkRetries: stripe.Int64(0),
 		LeveledLogger:     sdkLogger{c.logger},
 		EnableTelemetry:   stripe.Bool(false),
