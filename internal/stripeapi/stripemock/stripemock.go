@@ -42,6 +42,7 @@ func Start(ctx context.Context) (*Mock, error) {
 			"-https-addr", fmt.Sprintf("127.0.0.1:%d", httpsPort))
 		var out bytes.Buffer
 		m.cmd.Stdout, m.cmd.Stderr = &out, &out
+		dieWithParent(m.cmd)
 		if err := m.cmd.Start(); err != nil {
 			return nil, fmt.Errorf("stripemock: start: %w", err)
 		}
