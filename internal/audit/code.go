@@ -2,6 +2,7 @@ package audit
 
 import (
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -39,7 +40,10 @@ func closeParen(src *source, open int) int {
 		return -1
 	}
 	depth := 0
-	for i := open; i < len(src.code); i++ {
+	// No call spans 64 KiB: the bound keeps unbalanced brackets in
+	// minified code from making every search run to the end of the file.
+	limit := min(len(src.code), open+64<<10)
+	for i := open; i < limit; i++ {
 		switch src.code[i] {
 		case '(', '[', '{':
 			if !src.inString(i) {
@@ -87,10 +91,13 @@ func splitArgs(src *source, open, close int) []span {
 // text returns the code of sp, trimmed.
 func (s *source) text(sp span) string { return strings.TrimSpace(string(s.code[sp.start:sp.end])) }
 
-// lineOf returns the 1-based line of offset off.
+// lineOf returns the 1-based line of offset off, without the cost of
+// counting its column (a minified file is one long line).
 func (s *source) lineOf(off int) int {
-	l, _ := s.lineCol(off)
-	return l
+	if s.lines == nil {
+		s.lines = lineStarts(s.raw)
+	}
+	return sort.Search(len(s.lines), func(k int) bool { return s.lines[k] > off })
 }
 
 // at makes a finding at offset off of src.

@@ -166,8 +166,8 @@ func readBlobs(ctx context.Context, dir string, blobs []histBlob, fn func(histBl
 
 // mergeHistory folds history findings into the work tree's: a secret still
 // in the work tree is reported there, marked with the commit that first
-// added it; one that only history holds is reported once, for the first
-// blob that held it.
+// added it (under any path); one that only history holds is reported once,
+// for the first blob that held it.
 func mergeHistory(work, hist []Finding) []Finding {
 	key := func(f *Finding) string { return f.treeArg + "\x00" + f.RuleID + "\x00" + f.relPath + "\x00" + f.anchor }
 	first := map[string]*Finding{}
@@ -179,11 +179,21 @@ func mergeHistory(work, hist []Finding) []Finding {
 			order = append(order, k)
 		}
 	}
+	// A secret copied to a new path was still first added with the old one.
+	firstAnywhere := map[string]*Finding{}
+	for i := range hist {
+		k := hist[i].treeArg + "\x00" + hist[i].anchor
+		if _, ok := firstAnywhere[k]; !ok && hist[i].Secret != nil {
+			firstAnywhere[k] = &hist[i]
+		}
+	}
 	used := map[string]bool{}
 	for i := range work {
 		if h, ok := first[key(&work[i])]; ok {
 			work[i].Commit = h.Commit
 			used[key(&work[i])] = true
+		} else if h, ok := firstAnywhere[work[i].treeArg+"\x00"+work[i].anchor]; ok && work[i].Secret != nil {
+			work[i].Commit = h.Commit
 		}
 	}
 	for _, k := range order {

@@ -148,11 +148,14 @@ func enclosingFunc(src *source, l lang, off int) string {
 	if l == langGo {
 		re = goFuncHeader
 	}
+	// Look back a bounded distance: a function header 16 KiB away is not
+	// this code's, and an unbounded look-back is quadratic in big files.
+	from := max(0, off-16<<10)
 	name := ""
-	for _, m := range re.FindAllSubmatchIndex(src.code[:off], -1) {
+	for _, m := range re.FindAllSubmatchIndex(src.code[from:off], -1) {
 		for g := 1; 2*g < len(m); g++ {
 			if m[2*g] >= 0 {
-				name = string(src.code[m[2*g]:m[2*g+1]])
+				name = string(src.code[from+m[2*g] : from+m[2*g+1]])
 			}
 		}
 	}

@@ -194,16 +194,18 @@ func checkFailOpen(f *fileCtx, src *source, verifies []match, w *webhookFacts) {
 		ifLine := src.lineOf(m.start)
 		near := false
 		for _, v := range verifies {
-			if d := src.lineOf(v.start) - ifLine; d >= -15 && d <= 15 {
+			if d := src.lineOf(v.start) - ifLine; d >= -15 && d <= 15 && abs(v.start-m.start) < 2000 {
 				near = true
 			}
 		}
 		if !near {
 			continue
 		}
-		from := src.lineStart(max(1, ifLine-8))
-		to := src.lineStart(min(src.numLines(), ifLine+16) + 1)
-		window := src.code[from:min(to, len(src.code))]
+		// The window is bounded in lines and in bytes: minified code has
+		// everything on one line.
+		from := max(src.lineStart(max(1, ifLine-8)), m.start-800)
+		to := min(src.lineStart(min(src.numLines(), ifLine+16)+1), m.start+1600, len(src.code))
+		window := src.code[from:to]
 		parses := unverified.Match(window)
 		var why string
 		switch {
