@@ -6,16 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/api"
-	"github.com/paywarden/paywarden/internal/logging"
-	"github.com/paywarden/paywarden/internal/postgres"
-	"github.com/paywarden/paywarden/internal/sqlite"
+	"github.com/paywarden/paywarden/internal/config"
 )
 
 func init() {
@@ -181,31 +178,15 @@ func tokensRevoke(ctx context.Context, e *env, args []string) error {
 // pending migrations is migrated in development and refused otherwise, as
 // serve does.
 func tokensStore(ctx context.Context, e *env) (paywarden.Store, error) {
-	url := e.getenv("PAYWARDEN_DATABASE_URL")
-	if url == "" {
-		url = "sqlite:paywarden.db"
-	}
-	logger := logging.New(e.stderr, "text", slog.LevelWarn, nil)
-	store, err := tokensOpenStoreUntilSharedHelper(ctx, url, logger)
+	// The subcommand parsed its own flags: the configuration comes from the
+	// environment and .env only. Development applies pending migrations.
+	ce := *e
+	ce.args = nil
+	s, err := loadConfig(ctx, &ce, flag.NewFlagSet("tokens", flag.ContinueOnError), config.WithoutSecrets())
 	if err != nil {
 		return nil, err
 	}
-	n, err := store.PendingMigrations(ctx)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	if n > 0 {
-		if e.getenv("PAYWARDEN_ENV") != "development" {
-			store.Close()
-			return nil, configError(fmt.Errorf("the database has %d pending migration(s); run paywarden migrate first", n))
-		}
-		if _, err := store.Migrate(ctx); err != nil {
-			store.Close()
-			return nil, err
-		}
-	}
-	return store, nil
+	return s.store(ctx, !s.cfg.Production())
 }
 
 func optTime(t time.Time) *time.Time {
@@ -221,21 +202,4 @@ func textTime(t time.Time) string {
 		return "never"
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-// tokensOpenStoreUntilSharedHelper opens sqlite:PATH or postgres://... It
-// stands in for the shared openStore of store.go until that is committed;
-// then tokensStore should call openStore and this should go.
-func tokensOpenStoreUntilSharedHelper(ctx context.Context, url string, logger *slog.Logger) (paywarden.Store, error) {
-	switch {
-	case strings.HasPrefix(url, "sqlite:"):
-		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//")
-		if path == "" {
-			return nil, configError(fmt.Errorf("PAYWARDEN_DATABASE_URL: sqlite: needs a path, as in sqlite:paywarden.db"))
-		}
-		return sqlite.Open(ctx, path, logger)
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return postgres.Open(ctx, url, logger)
-	}
-	return nil, configError(fmt.Errorf("PAYWARDEN_DATABASE_URL: want sqlite:PATH or postgres://..."))
 }
