@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/stripe/stripe-go/v85"
+
+	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/api"
+	"github.com/paywarden/paywarden/internal/eventproc"
+	"github.com/paywarden/paywarden/internal/groupcommit"
+	"github.com/paywarden/paywarden/internal/logging"
+	"github.com/paywarden/paywarden/internal/secrets"
+	"github.com/paywarden/paywarden/internal/server"
+	"github.com/paywarden/paywarden/internal/stripeapi"
+	"github.com/paywarden/paywarden/internal/webhook"
+)
+
+func init() {
+	commands["serve"] = command{summary: "run the HTTPS server", run: runServe}
+}
+
+func runServe(ctx context.Context, e *env) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	s, err := loadConfig(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	cfg, log := s.cfg, s.log
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	tlsConfig, err := serveTLS(s)
+	if err != nil {
+		return configError(err)
+	}
+
+	// Development applies pending migrations; production refuses them, as
+	// migrations are a deploy step.
+	st, err := s.store(ctx, !cfg.Production())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	sc, err := stripeapi.New(stripeapi.Config{
+		Keys:      keysOf(cfg.Secrets),
+		APIBase:   cfg.StripeAPIBase,
+		RateLimit: cfg.StripeRateLimit,
+		Logger:    log,
+	})
+	if err != nil {
+		return s.safe(err)
+	}
+
+	opts := cfg.SecretsOptions()
+	opts.Verify = func(ctx context.Context, capability string, key paywarden.Secret) error {
+		return sc.Verify(ctx, key)
+	}
+	opts.Logger, opts.Registerer, opts.Redactor = log, reg, s.red
+	mgr, err := secrets.NewManager(cfg.Secrets, opts)
+	if err != nil {
+		return s.safe(err)
+	}
+	recordKeys(ctx, log, st, cfg.Secrets)
+	cancelSub := mgr.Subscribe(func(snap *secrets.Snapshot) {
+		if err := sc.SetKeys(keysOf(snap)); err != nil {
+			log.Error("using reloaded Stripe keys", "err", err)
+			return
+		}
+		recordKeys(context.WithoutCancel(ctx), log, st, snap)
+	})
+	defer cancelSub()
+
+	// Workers run until the server has stopped and the last batch is stored.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	proc := eventproc.New(eventproc.Options{
+		Store:   st,
+		Fetcher: sc,
+		Logger:  log,
+		Metrics: eventproc.NewMetrics(reg),
+		Owner:   ownerName(),
+	})
+
+	batchSize := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "paywarden_webhook_commit_batch_size", Help: "Events committed together in one transaction.",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 10)})
+	reg.MustRegister(batchSize)
+	batcher := groupcommit.New(func(ctx context.Context, events []*paywarden.Event) ([]bool, error) {
+		batchSize.Observe(float64(len(events)))
+		return st.InsertEvents(ctx, events)
+	}, groupcommit.Options{MaxBatch: 256, QueueSize: 4096})
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "paywarden_webhook_queue_depth", Help: "Events waiting to be committed."},
+		func() float64 { return float64(batcher.Len()) }))
+	reg.MustRegister(newEventsCollector(st))
+
+	receiver := webhook.NewReceiver(webhook.Options{
+		Secrets: func(endpoint string, now time.Time) []paywarden.Secret {
+			if endpoint == webhook.DefaultEndpoint {
+				endpoint = "" // the secrets package's name for /webhooks/stripe
+			}
+			return mgr.ActiveSecrets(endpoint, now)
+		},
+		Submit: func(ctx context.Context, ev *paywarden.Event) (bool, error) {
+			created, err := batcher.Submit(ctx, ev)
+			if errors.Is(err, groupcommit.ErrQueueFull) {
+				return false, webhook.ErrQueueFull
+			}
+			if created && ev.Status == paywarden.EventPending {
+				proc.Wake()
+			}
+			return created, err
+		},
+		Metrics:    webhook.NewMetrics(reg),
+		Logger:     log,
+		Tolerance:  cfg.WebhookTolerance,
+		MaxBody:    cfg.WebhookMaxBody,
+		Livemode:   cfg.Secrets.Livemode(),
+		APIVersion: stripe.APIVersion,
+	})
+
+	srv := server.New(server.Options{
+		Addr:      cfg.Addr,
+		AdminAddr: cfg.AdminAddr,
+		TLS:       tlsConfig,
+		Webhooks:  receiver,
+		API:       api.New(api.Options{Store: st, Stripe: sc, Logger: log}).Handler(),
+		Ready: func(ctx context.Context) error {
+			if err := st.Ping(ctx); err != nil {
+				return err
+			}
+			if n, err := st.PendingMigrations(ctx); err != nil || n > 0 {
+				return fmt.Errorf("migrations pending: %d (%v)", n, err)
+			}
+			if mgr.Current() == nil {
+				return errors.New("secrets not loaded")
+			}
+			return nil
+		},
+		Gatherer:   reg,
+		Logger:     log,
+		Middleware: []func(http.Handler) http.Handler{logging.Middleware(log)},
+	})
+	if err := srv.Listen(); err != nil {
+		return configError(err)
+	}
+
+	var wg sync.WaitGroup
+	wg.Go(func() { defer logging.Recover(log, "workers"); proc.Run(workCtx) })
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	wg.Go(func() { defer logging.Recover(log, "secrets"); mgr.Run(workCtx, hup) })
+	wg.Go(func() { defer logging.Recover(log, "idempotency cleanup"); expireIdempotency(workCtx, log, st) })
+
+	log.Info("paywarden serving", "env", cfg.Env, "url", srv.URL(), "admin", "http://"+srv.AdminAddr().String(),
+		"stripe_api_version", stripe.APIVersion, "livemode", cfg.Secrets.Livemode())
+	fmt.Fprintf(e.stdout, "serving %s (admin http://%s)\n", srv.URL(), srv.AdminAddr())
+
+	err = srv.Serve(ctx, 25*time.Second)
+	// Every request has been answered: store what is queued, then stop
+	// the workers.
+	batcher.Close()
+	stopWork()
+	wg.Wait()
+	log.Info("paywarden stopped")
+	return s.safe(err)
+}
+
+// serveTLS returns the main listener's TLS configuration: the configured
+// certificate, none behind a TLS-terminating proxy (which must be explicit),
+// or in development a self-signed one made now.
+func serveTLS(s *setup) (*tls.Config, error) {
+	cfg := s.cfg
+	switch {
+	case cfg.TLSCertFile != "" || cfg.TLSKeyFile != "":
+		return server.LoadTLS(cfg.TLSCertFile, cfg.TLSKeyFile)
+	case cfg.TLSTerminatedUpstream:
+		s.log.Warn("serving plain HTTP: TLS is terminated upstream (PAYWARDEN_TLS_TERMINATED_UPSTREAM=true)")
+		return nil, nil
+	case !cfg.Production():
+		return server.SelfSignedTLS(time.Now())
+	}
+	return nil, errors.New("production needs PAYWARDEN_TLS_CERT_FILE and PAYWARDEN_TLS_KEY_FILE, or PAYWARDEN_TLS_TERMINATED_UPSTREAM=true behind a TLS-terminating proxy")
+}
+
+// keysOf returns the Stripe keys of a snapshot by capability.
+func keysOf(snap *secrets.Snapshot) map[string]paywarden.Secret {
+	keys := map[string]paywarden.Secret{}
+	for c, k := range snap.Keys() {
+		keys[c] = k.Value
+	}
+	return keys
+}
+
+// recordKeys records the fingerprints of the keys in use, for keys status.
+func recordKeys(ctx context.Context, log *slog.Logger, st paywarden.KeyStore, snap *secrets.Snapshot) {
+	now := time.Now()
+	for c, k := range snap.Keys() {
+		_, err := st.RecordKey(ctx, &paywarden.KeyRecord{
+			Fingerprint: k.Value.Fingerprint(), Capability: c, Source: k.Source,
+			Kind: k.Info.Kind, Livemode: k.Info.Livemode, FirstSeen: now, LastSeen: now,
+		})
+		if err != nil {
+			log.Error("recording a key's fingerprint", "capability", c, "err", err)
+		}
+	}
+}
+
+// ownerName names this process for event leases: unique across replicas
+// and restarts.
+func ownerName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// expireIdempotency deletes expired idempotency records every hour.
+func expireIdempotency(ctx context.Context, log *slog.Logger, st paywarden.IdempotencyStore) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if _, err := st.DeleteExpiredIdempotency(ctx, now); err != nil {
+				log.Error("deleting expired idempotency records", "err", err)
+			}
+		}
+	}
+}
+
+// eventsCollector reports the number of stored events in each status.
+type eventsCollector struct {
+	st   paywarden.EventStore
+	desc *prometheus.Desc
+}
+
+func newEventsCollector(st paywarden.EventStore) *eventsCollector {
+	return &eventsCollector{st: st, desc: prometheus.NewDesc("paywarden_events",
+		"Stored webhook events by status (dead and quarantined need an operator).", []string{"status"}, nil)}
+}
+
+func (c *eventsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *eventsCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := c.st.CountEvents(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	for _, s := range []paywarden.EventStatus{paywarden.EventPending, paywarden.EventProcessed,
+		paywarden.EventFailed, paywarden.EventDead, paywarden.EventQuarantined} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[s]), string(s))
+	}
+}
