@@ -37,6 +37,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runVersion(rest, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
+	case "doctor", "keys", "sync", "report":
+		return usageErrorf("%s is not implemented in this version of paywarden", cmd)
 	default:
 		if c, ok := commands[cmd]; ok {
 			return c.run(ctx, &env{args: rest, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr})
@@ -74,12 +76,8 @@ Commands:
   serve      run the HTTPS server: webhooks, internal API, health, metrics
   migrate    apply database migrations
   audit      scan repositories for Stripe security mistakes
-  doctor     check configuration and posture
-  keys       show key fingerprints and ages, or verify keys against Stripe
   tokens     create, list and revoke internal API tokens
-  events     list, show, replay and reconcile webhook events
-  sync       backfill the local mirror from Stripe
-  report     revenue and subscription reports from the mirror
+  events     list, show and replay webhook events
   version    print version information
 
 Run 'paywarden <command> --help' for a command's flags.

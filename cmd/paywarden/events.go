@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/config"
+)
+
+func init() {
+	commands["events"] = command{summary: "list, show and replay webhook events", run: runEvents}
+}
+
+const eventsUsage = `Usage:
+  paywarden events list [--status S] [--type T] [--limit N] [--format text|json]
+  paywarden events show ID [--format text|json]
+  paywarden events replay ID
+  paywarden events replay --status S
+
+Statuses: pending, processed, failed, dead, quarantined. replay sets events back
+to pending; a running serve processes them. The database is PAYWARDEN_DATABASE_URL.
+`
+
+func runEvents(ctx context.Context, e *env) error {
+	if len(e.args) == 0 {
+		fmt.Fprint(e.stderr, eventsUsage)
+		return usageErrorf("events: want a subcommand: list, show or replay")
+	}
+	sub, args := e.args[0], e.args[1:]
+	switch sub {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(e.stdout, eventsUsage)
+		return nil
+	case "list":
+		return eventsList(ctx, e, args)
+	case "show":
+		return eventsShow(ctx, e, args)
+	case "replay":
+		return eventsReplay(ctx, e, args)
+	}
+	fmt.Fprint(e.stderr, eventsUsage)
+	return usageErrorf("events: unknown subcommand %q", sub)
+}
+
+// eventJSON is an event as the events command prints it.
+type eventJSON struct {
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	Status     string          `json:"status"`
+	Created    time.Time       `json:"created"`
+	ReceivedAt time.Time       `json:"received_at"`
+	Attempts   int             `json:"attempts"`
+	APIVersion string          `json:"api_version"`
+	Livemode   bool            `json:"livemode"`
+	Endpoint   string          `json:"endpoint"`
+	ObjectType string          `json:"object_type,omitempty"`
+	ObjectID   string          `json:"object_id,omitempty"`
+	LastError  string          `json:"last_error,omitempty"`
+	NextTry    *time.Time      `json:"next_attempt_at,omitempty"`
+	Processed  *time.Time      `json:"processed_at,omitempty"`
+	Payload    json.RawMessage `json:"payload,omitempty"`
+}
+
+func toEventJSON(ev *paywarden.Event, payload bool) eventJSON {
+	j := eventJSON{
+		ID: ev.ID, Type: ev.Type, Status: string(ev.Status), Created: ev.Created, ReceivedAt: ev.ReceivedAt,
+		Attempts: ev.Attempts, APIVersion: ev.APIVersion, Livemode: ev.Livemode, Endpoint: ev.Endpoint,
+		ObjectType: ev.ObjectType, ObjectID: ev.ObjectID, LastError: ev.LastError,
+	}
+	if !ev.ProcessedAt.IsZero() {
+		j.Processed = &ev.ProcessedAt
+	}
+	if ev.Status == paywarden.EventFailed && !ev.NextAttemptAt.IsZero() {
+		j.NextTry = &ev.NextAttemptAt
+	}
+	if payload && json.Valid(ev.Payload) {
+		j.Payload = ev.Payload
+	}
+	return j
+}
+
+// eventsStore opens the database for an events subcommand; its flags are
+// already parsed, so the configuration comes from the environment.
+func eventsStore(ctx context.Context, e *env) (paywarden.Store, error) {
+	ce := *e
+	ce.args = nil
+	s, err := loadConfig(ctx, &ce, flag.NewFlagSet("events", flag.ContinueOnError), config.WithoutSecrets())
+	if err != nil {
+		return nil, err
+	}
+	return s.store(ctx, false)
+}
+
+func formatFlag(fs *flag.FlagSet) *string {
+	return fs.String("format", "text", "output `format`: text or json")
+}
+
+func checkFormat(f string) error {
+	if f != "text" && f != "json" {
+		return usageErrorf("--format must be text or json, got %q", f)
+	}
+	return nil
+}
+
+func eventsList(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("events list", flag.ContinueOnError)
+	status := fs.String("status", "", "only events of this `status`")
+	typ := fs.String("type", "", "only events of this `type`, e.g. customer.updated")
+	limit := fs.Int("limit", 50, "at most `N` events, newest first")
+	format := formatFlag(fs)
+	if err := parseFlags(fs, args, e.stdout); err != nil {
+		return err
+	}
+	if err := checkFormat(*format); err != nil {
+		return err
+	}
+	if *status != "" && !paywarden.EventStatus(*status).Valid() {
+		return usageErrorf("events list: unknown status %q", *status)
+	}
+	if *limit <= 0 || *limit > 10000 {
+		return usageErrorf("events list: --limit must be between 1 and 10000")
+	}
+	st, err := eventsStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	events, err := st.ListEvents(ctx, paywarden.EventFilter{Status: paywarden.EventStatus(*status), Type: *typ, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		out := make([]eventJSON, 0, len(events))
+		for _, ev := range events {
+			out = append(out, toEventJSON(ev, false))
+		}
+		return writeJSON(e.stdout, out)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tATTEMPTS\tCREATED\tRECEIVED\tENDPOINT")
+	for _, ev := range events {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", ev.ID, ev.Type, ev.Status, ev.Attempts,
+			ev.Created.Format(time.RFC3339), ev.ReceivedAt.Format(time.RFC3339), ev.Endpoint)
+	}
+	return tw.Flush()
+}
+
+func eventsShow(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("events show", flag.ContinueOnError)
+	format := formatFlag(fs)
+	if err := parseFlags(fs, args, e.stdout); err != nil {
+		return err
+	}
+	if err := checkFormat(*format); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErrorf("events show: want one event id")
+	}
+	st, err := eventsStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ev, err := st.Event(ctx, fs.Arg(0))
+	if err != nil {
+		return eventError(err)
+	}
+	j := toEventJSON(ev, true)
+	if *format == "json" {
+		return writeJSON(e.stdout, j)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "id\t%s\ntype\t%s\nstatus\t%s\nattempts\t%d\ncreated\t%s\nreceived\t%s\n",
+		j.ID, j.Type, j.Status, j.Attempts, j.Created.Format(time.RFC3339), j.ReceivedAt.Format(time.RFC3339))
+	fmt.Fprintf(tw, "api version\t%s\nlivemode\t%t\nendpoint\t%s\nobject\t%s %s\n",
+		j.APIVersion, j.Livemode, j.Endpoint, j.ObjectType, j.ObjectID)
+	if j.Processed != nil {
+		fmt.Fprintf(tw, "processed\t%s\n", j.Processed.Format(time.RFC3339))
+	}
+	if j.LastError != "" {
+		fmt.Fprintf(tw, "last error\t%s\n", j.LastError)
+	}
+	if ev.Status == paywarden.EventQuarantined {
+		fmt.Fprintf(tw, "note\tits API version differs from the pinned one; replay it after upgrading\n")
+	}
+	return tw.Flush()
+}
+
+func eventsReplay(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("events replay", flag.ContinueOnError)
+	status := fs.String("status", "", "replay every event of this `status`")
+	if err := parseFlags(fs, args, e.stdout); err != nil {
+		return err
+	}
+	switch {
+	case *status == "" && fs.NArg() != 1, *status != "" && fs.NArg() != 0:
+		return usageErrorf("events replay: want one event id, or --status S")
+	case *status != "" && !paywarden.EventStatus(*status).Valid():
+		return usageErrorf("events replay: unknown status %q", *status)
+	}
+	st, err := eventsStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *status != "" {
+		n, err := st.ReplayEvents(ctx, paywarden.EventStatus(*status))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%d %s event(s) set back to pending\n", n, *status)
+		return nil
+	}
+	if err := st.ReplayEvent(ctx, fs.Arg(0)); err != nil {
+		return eventError(err)
+	}
+	fmt.Fprintf(e.stdout, "%s set back to pending\n", fs.Arg(0))
+	return nil
+}
+
+// eventError turns not_found into a one-line problem (exit 1).
+func eventError(err error) error {
+	if paywarden.ErrorCode(err) == paywarden.ENOTFOUND {
+		return &exitError{code: 1, err: fmt.Errorf("%s", paywarden.ErrorMessage(err))}
+	}
+	return err
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
