@@ -222,3 +222,23 @@ func TestHostileFiles(t *testing.T) {
 		t.Errorf("got findings in %v, want ok.yaml and truncated.go among them", found)
 	}
 }
+
+// TestRulesFilterKeepsSecrets: with only the secrets rules enabled, a
+// webhook secret in code is still reported, under the secrets family.
+func TestRulesFilterKeepsSecrets(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"hook.py": "endpoint_secret = 'whsec_" + "FAKE" + strings.Repeat("a1B2", 7) + "'\n"})
+	for _, tc := range []struct{ rules, want string }{
+		{"secrets", "secret-webhook-signing"},
+		{"", "webhook-secret-hardcoded"},
+		{"webhooks", "webhook-secret-hardcoded"},
+	} {
+		rep, err := Scan(context.Background(), Options{Paths: []string{dir}, Rules: mustRules(t, tc.rules), walkOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Findings) != 1 || rep.Findings[0].RuleID != tc.want {
+			t.Errorf("--rules %q: got %v, want one %s", tc.rules, summarize(rep), tc.want)
+		}
+	}
+}

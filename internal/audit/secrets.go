@@ -201,6 +201,9 @@ func checkSecrets(f *fileCtx, src *source) {
 				rule, what = "secret-in-code", "assigned in code"
 			}
 		}
+		if !f.rules.Has(rule) {
+			rule = h.kind.rule // the context's rule is off, the secret is still a secret
+		}
 		red := redact(h.kind.prefix, h.value)
 		f.add(Finding{
 			RuleID:   rule,
