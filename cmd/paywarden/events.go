@@ -11,6 +11,9 @@ import (
 
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/config"
+	"github.com/paywarden/paywarden/internal/stripeapi"
+	"github.com/paywarden/paywarden/internal/webhook"
+	"github.com/stripe/stripe-go/v85"
 )
 
 func init() {
@@ -22,6 +25,11 @@ const eventsUsage = `Usage:
   paywarden events show ID [--format text|json]
   paywarden events replay ID
   paywarden events replay --status S
+  paywarden events reconcile --since D
+
+reconcile lists Stripe's Events API (read key) for events created since D (a date
+such as 2026-11-01, an RFC 3339 time, or a duration such as 72h) and stores the
+ones that were never delivered. Stripe keeps events for 30 days.
 
 Statuses: pending, processed, failed, dead, quarantined. replay sets events back
 to pending; a running serve processes them. The database is PAYWARDEN_DATABASE_URL.
@@ -43,6 +51,8 @@ func runEvents(ctx context.Context, e *env) error {
 		return eventsShow(ctx, e, args)
 	case "replay":
 		return eventsReplay(ctx, e, args)
+	case "reconcile":
+		return eventsReconcile(ctx, e, args)
 	}
 	fmt.Fprint(e.stderr, eventsUsage)
 	return usageErrorf("events: unknown subcommand %q", sub)
@@ -223,6 +233,62 @@ func eventsReplay(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s set back to pending\n", fs.Arg(0))
 	return nil
+}
+
+func eventsReconcile(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("events reconcile", flag.ContinueOnError)
+	sinceFlag := fs.String("since", "", "recover events created since this `time`: 2026-11-01, RFC 3339, or a duration such as 72h")
+	ce := *e
+	ce.args = args
+	s, err := loadConfig(ctx, &ce, fs, config.WithoutListener())
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	since, err := parseSince(*sinceFlag, now)
+	if err != nil {
+		return usageErrorf("events reconcile: %v", err)
+	}
+	st, err := s.store(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sc, err := stripeapi.New(stripeapi.Config{Keys: keysOf(s.cfg.Secrets), APIBase: s.cfg.StripeAPIBase,
+		RateLimit: s.cfg.StripeRateLimit, Logger: s.log})
+	if err != nil {
+		return s.safe(err)
+	}
+	res, err := webhook.Reconcile(ctx, sc, st, since, now, stripe.APIVersion, s.cfg.Secrets.Livemode())
+	if res.NearRetention {
+		fmt.Fprintf(e.stderr, "warning: %s is close to Stripe's 30-day event retention: older events cannot be recovered\n",
+			since.Format(time.RFC3339))
+	}
+	if err != nil {
+		return s.safe(err)
+	}
+	fmt.Fprintf(e.stdout, "listed %d event(s) since %s: %d were missing and are now stored (%d quarantined), %d skipped\n",
+		res.Listed, since.Format(time.RFC3339), res.Created, res.Quarantined, res.Skipped)
+	return nil
+}
+
+// parseSince reads a date, an RFC 3339 time or a duration before now.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, fmt.Errorf("--since is required")
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339, time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			if t.After(now) {
+				return time.Time{}, fmt.Errorf("--since %s is in the future", s)
+			}
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--since %q is not a date (2026-11-01), an RFC 3339 time or a duration (72h)", s)
 }
 
 // eventError turns not_found into a one-line problem (exit 1).

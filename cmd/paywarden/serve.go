@@ -169,6 +169,10 @@ func runServe(ctx context.Context, e *env) error {
 	defer signal.Stop(hup)
 	wg.Go(func() { defer logging.Recover(log, "secrets"); mgr.Run(workCtx, hup) })
 	wg.Go(func() { defer logging.Recover(log, "idempotency cleanup"); expireIdempotency(workCtx, log, st) })
+	wg.Go(func() {
+		defer logging.Recover(log, "reconcile")
+		reconcileEvery(workCtx, log, sc, st, proc, cfg.Secrets.Livemode(), time.Hour)
+	})
 
 	log.Info("paywarden serving", "env", cfg.Env, "url", srv.URL(), "admin", "http://"+srv.AdminAddr().String(),
 		"stripe_api_version", stripe.APIVersion, "livemode", cfg.Secrets.Livemode())
@@ -246,6 +250,37 @@ func expireIdempotency(ctx context.Context, log *slog.Logger, st paywarden.Idemp
 				log.Error("deleting expired idempotency records", "err", err)
 			}
 		}
+	}
+}
+
+// reconcileEvery lists Stripe's events every interval to store any that
+// were never delivered. Each run starts a little before the last good one
+// ended, so nothing falls between two runs; the first looks back a day.
+func reconcileEvery(ctx context.Context, log *slog.Logger, l webhook.EventLister, st webhook.EventInserter,
+	proc *eventproc.Processor, livemode bool, interval time.Duration) {
+	since := time.Now().Add(-24 * time.Hour)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		res, err := webhook.Reconcile(ctx, l, st, since, now, stripe.APIVersion, livemode)
+		switch {
+		case err != nil:
+			log.Error("reconciling events with Stripe", "since", since, "err", err)
+			if res.NearRetention {
+				log.Error("the reconcile gap nears Stripe's 30-day event retention: older events cannot be recovered", "since", since)
+			}
+			continue
+		case res.Created > 0:
+			log.Warn("reconcile stored events that were never delivered", "count", res.Created, "quarantined", res.Quarantined)
+			proc.Wake()
+		}
+		since = now.Add(-10 * time.Minute)
 	}
 }
 
