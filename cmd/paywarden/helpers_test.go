@@ -365,6 +365,23 @@ func postWebhook(url, signature string, body []byte) (int, string, error) {
 	return resp.StatusCode, string(b), err
 }
 
+// postWebhookChunked posts body signed with secret without a
+// Content-Length, so that the server learns its size only by reading it.
+func postWebhookChunked(url, secret string, body []byte) (int, string, error) {
+	req, err := http.NewRequest(http.MethodPost, url, io.MultiReader(bytes.NewReader(body)))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Stripe-Signature", webhook.Sign(body, paywarden.NewSecret(secret), time.Now()))
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
 // eventually polls cond every 20ms until it returns nil or the deadline
 // passes, then fails with cond's last error. For effects that are
 // asynchronous by design, such as the workers processing stored events.
