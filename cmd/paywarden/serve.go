@@ -98,6 +98,14 @@ func runServe(ctx context.Context, e *env) error {
 		Owner:   ownerName(),
 	})
 
+	if len(cfg.Subscribers) > 0 {
+		subs := make([]eventproc.Subscriber, len(cfg.Subscribers))
+		for i, sub := range cfg.Subscribers {
+			subs[i] = eventproc.Subscriber{Name: sub.Name, URL: sub.URL, Types: sub.Types, Secret: sub.Secret}
+		}
+		proc.Handle("*", eventproc.Deliverer(subs, &http.Client{Timeout: 15 * time.Second}, reg, nil))
+	}
+
 	batchSize := prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "paywarden_webhook_commit_batch_size", Help: "Events committed together in one transaction.",
 		Buckets: prometheus.ExponentialBuckets(1, 2, 10)})

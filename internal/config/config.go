@@ -89,6 +89,9 @@ type Config struct {
 	WebhookMaxBody        int64   // bytes
 	StripeRateLimit       float64 // requests per second
 
+	// Subscribers receive verified events (PAYWARDEN_SUBSCRIBERS).
+	Subscribers []Subscriber
+
 	// Args are the arguments left after the flags.
 	Args []string
 	// Warnings are problems that do not stop paywarden, such as a .env
@@ -125,6 +128,9 @@ func (c *Config) RedactValues() []string {
 	var out []string
 	if c.Secrets != nil {
 		out = c.Secrets.Values()
+	}
+	for _, s := range c.Subscribers {
+		out = append(out, s.Secret.Reveal())
 	}
 	if db := c.DatabaseURL.Reveal(); db != "" && db != defaultDatabaseURL {
 		out = append(out, db)

@@ -58,6 +58,7 @@ func (p *parser) secrets(cfg *Config) {
 		livemode = cfg.Production()
 	} else {
 		p.stripeSecrets(cfg, r)
+		p.subscribers(cfg, r)
 		livemode = cfg.Secrets != nil && cfg.Secrets.Livemode() || cfg.Secrets == nil && cfg.Production()
 	}
 	cfg.StripeRateLimit = p.rate(VarStripeRateLimit, livemode)

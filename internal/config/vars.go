@@ -45,7 +45,7 @@ var settings = []string{
 	VarEnv, VarDatabaseURL, VarAddr, VarAdminAddr, VarTLSCertFile, VarTLSKeyFile,
 	VarTLSTerminatedUpstream, VarStripeAPIVersion, VarStripeAPIBase, VarWebhookTolerance,
 	VarAllowMixedMode, VarSecretsRefresh, VarLogLevel, VarLogFormat, VarWebhookMaxBody,
-	VarStripeRateLimit, VarWebhookEndpoints,
+	VarStripeRateLimit, VarWebhookEndpoints, VarSubscribers,
 }
 
 // boolSettings are given as bare flags (--allow-mixed-mode).
