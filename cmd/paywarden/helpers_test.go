@@ -235,6 +235,7 @@ type fakeStripe struct {
 	objects  map[string][]byte // by path, as /v1/payment_intents/pi_1
 	keys     map[string]bool
 	gets     map[string]int
+	held     map[string]chan struct{}
 	badCalls atomic.Int64
 	// echo makes every refusal quote the key it was given, as a hostile or
 	// careless upstream might, to prove that paywarden never logs it.
@@ -246,6 +247,12 @@ func newFakeStripe(t *testing.T) *fakeStripe {
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
+}
+
+func (f *fakeStripe) setEcho(echo bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.echo = echo
 }
 
 func (f *fakeStripe) allowKey(k string) {
@@ -264,6 +271,19 @@ func (f *fakeStripe) setObject(path string, obj any) {
 	f.objects[path] = b
 }
 
+// hold makes GETs of path wait, unanswered, until the caller gives up;
+// the channel returned is closed when the first arrives.
+func (f *fakeStripe) hold(path string) <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.held == nil {
+		f.held = map[string]chan struct{}{}
+	}
+	ch := make(chan struct{})
+	f.held[path] = ch
+	return ch
+}
+
 func (f *fakeStripe) getCount(path string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -277,7 +297,16 @@ func (f *fakeStripe) serve(w http.ResponseWriter, r *http.Request) {
 	obj, found := f.objects[r.URL.Path]
 	f.gets[r.URL.Path]++
 	echo := f.echo
+	arrived, held := f.held[r.URL.Path]
+	if held {
+		delete(f.held, r.URL.Path)
+	}
 	f.mu.Unlock()
+	if held {
+		close(arrived)
+		<-r.Context().Done()
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Request-Id", "req_"+randAlnum(14))
 	if r.Header.Get("Stripe-Version") != stripe.APIVersion {

@@ -22,7 +22,7 @@ import (
 func TestRedactionEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	fs := newFakeStripe(t)
-	fs.echo = true // the key is not allowed: every call fails quoting it
+	fs.setEcho(true) // the key is not allowed: every call fails quoting it
 	env := with(devEnv(dir, fs.URL), "PAYWARDEN_LOG_LEVEL", "debug")
 	key, secret := env["STRIPE_SECRET_KEY"], env["STRIPE_WEBHOOK_SECRET"]
 	secrets := []string{key, key[8:], secret, secret[6:]}
@@ -172,7 +172,7 @@ func TestRedactionDatabaseURL(t *testing.T) {
 func TestRedactionReload(t *testing.T) {
 	dir := t.TempDir()
 	fs := newFakeStripe(t)
-	fs.echo = true
+	fs.setEcho(true)
 	env := devEnv(dir, fs.URL)
 	oldKey := env["STRIPE_SECRET_KEY"]
 	fs.allowKey(oldKey)
