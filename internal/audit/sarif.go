@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"path/filepath"
 	"strings"
 )
 
@@ -139,8 +140,14 @@ func WriteSARIF(w io.Writer, r *Report, toolVersion string) error {
 		})
 	}
 	for _, f := range r.Findings {
+		// URIs are relative: to where the command ran, or, for a root
+		// given as an absolute path, to that root.
+		uri := f.Path
+		if strings.HasPrefix(uri, "/") || filepath.IsAbs(uri) {
+			uri = f.relPath
+		}
 		loc := sarifLocation{PhysicalLocation: sarifPhysical{
-			ArtifactLocation: sarifArtifact{URI: sarifURI(f.Path), URIBaseID: "%SRCROOT%"},
+			ArtifactLocation: sarifArtifact{URI: sarifURI(uri), URIBaseID: "%SRCROOT%"},
 		}}
 		if f.Line > 0 {
 			loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Line, StartColumn: f.Column}

@@ -96,6 +96,22 @@ func TestGitWorkTree(t *testing.T) {
 	}
 }
 
+// TestIgnoredRoot: a root that git ignores (a build or benchmark folder
+// inside a repository) is walked, not reported as empty.
+func TestIgnoredRoot(t *testing.T) {
+	needGit(t)
+	dir := t.TempDir()
+	git(t, dir, "init", "-q")
+	writeFiles(t, dir, map[string]string{".gitignore": "/var/\n", "var/corpus/a.yaml": "key: " + fakeLive("g7") + "\n"})
+	rep, err := Scan(context.Background(), Options{Paths: []string{filepath.Join(dir, "var", "corpus")}, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Files != 1 || len(rep.Findings) != 1 {
+		t.Errorf("got %d files and %v, want 1 file and its key", rep.Summary.Files, summarize(rep))
+	}
+}
+
 // TestHistory checks that a key removed from the work tree is still found
 // in history, once, with the commit that added it, and that a key still
 // present is reported at its current place with its first commit.

@@ -50,7 +50,7 @@ func listTree(ctx context.Context, arg string, exclude *ignoreList, walkOnly boo
 		t.arg = filepath.Dir(arg)
 		return t, nil
 	}
-	if !walkOnly && isGitWorkTree(ctx, arg) {
+	if !walkOnly && isGitWorkTree(ctx, arg) && !isGitIgnored(ctx, arg) {
 		t.git = true
 		tracked, err := gitLines(ctx, arg, "ls-files", "-z", "--cached")
 		if err != nil {
@@ -127,6 +127,22 @@ func walkIgnoring(ctx context.Context, dir string, exclude *ignoreList, fn func(
 func isGitWorkTree(ctx context.Context, dir string) bool {
 	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--is-inside-work-tree").Output()
 	return err == nil && strings.TrimSpace(string(out)) == "true"
+}
+
+// isGitIgnored reports whether dir itself is ignored by the git work tree
+// around it, as a build or benchmark folder often is. Such a tree is walked
+// instead: a path the user names explicitly is never silently empty.
+func isGitIgnored(ctx context.Context, dir string) bool {
+	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--show-prefix").Output()
+	prefix := strings.TrimSuffix(strings.TrimSpace(string(out)), "/")
+	if err != nil || prefix == "" {
+		return false
+	}
+	top, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return false
+	}
+	return exec.CommandContext(ctx, "git", "-C", strings.TrimSpace(string(top)), "check-ignore", "-q", prefix).Run() == nil
 }
 
 // gitLines runs git in dir and splits its NUL-separated output.
