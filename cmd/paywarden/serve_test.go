@@ -183,6 +183,8 @@ func TestWebhookPipelineSQLite(t *testing.T) {
 		}
 	}
 	st := openSQLite(t, env)
+	// Processed before the stop: a stop mid-batch strands claimed events
+	// for a minute (TestGracefulStopReleasesClaimedEvents).
 	waitProcessed(t, st, len(evs))
 	if code := s.stop(t); code != 0 {
 		t.Fatalf("serve exited %d after its context was cancelled; stderr:\n%s", code, s.stderr.String())
