@@ -169,11 +169,11 @@ load() {
 			batch=$(awk -v a="$bs0" -v b="$bs1" -v c="$bc0" -v d="$bc1" 'BEGIN { if (d > c) printf "%.1f", (b - a) / (d - c); else print "-" }')
 		fi
 	fi
-	line=$(awk -v l="$line" -v s="$srv" -v x="$aux" -v hz="$HZ" -v lg="$lg" -v a="$t0" -v b="$t1" -v m0="$m0" -v m1="$m1" \
+	line=$(awk -v l="$line" -v s="$srv" -v aux="$aux" -v hz="$HZ" -v lg="$lg" -v a="$t0" -v b="$t1" -v m0="$m0" -v m1="$m1" \
 		-v batch="$batch" -v la="$(loadavg)" 'BEGIN {
 		split(m0, x, " "); split(m1, y, " ")
 		machine = ((y[1] - x[1]) - (y[2] - x[2])) / hz / (b - a)
-		printf "%s  server_cpu=%.2f aux_cpu=%.2f loadgen_cpu=%.2f machine_cpu=%.2f batch=%s loadavg=%s\n", l, s / hz / (b - a), x / hz / (b - a), lg / (b - a), machine, batch, la
+		printf "%s  server_cpu=%.2f aux_cpu=%.2f loadgen_cpu=%.2f machine_cpu=%.2f batch=%s loadavg=%s\n", l, s / hz / (b - a), aux / hz / (b - a), lg / (b - a), machine, batch, la
 	}')
 	echo "$line" | tee -a "$RESULTS" >&2
 }
