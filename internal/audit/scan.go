@@ -356,7 +356,8 @@ func checkFile(f *fileCtx) {
 	f.test = isTestPath(f.rel)
 	var src *source
 	code := f.lang.isCode() && len(f.data) <= maxCodeSize
-	if code && mentionsStripe(f.data) {
+	codeRules := f.rules.Has("secret-logged") || f.rules.family(FamilyAPIVersion) || f.rules.family(FamilyWebhooks) || f.rules.family(FamilyErrors)
+	if code && codeRules && mentionsStripe(f.data) {
 		src = newSource(f.rel, f.lang, f.data)
 	}
 	if mayHoldSecret(f.data) {
