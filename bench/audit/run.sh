@@ -48,7 +48,7 @@ fi
 TRUTH=$WORK/corpus.truth.json
 
 FILES=$(find "$CORPUS" -type f | wc -l)
-BYTES=$(du -sb "$CORPUS" | cut -f1)
+BYTES=$(find "$CORPUS" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
 MIB=$(awk -v b="$BYTES" 'BEGIN { printf "%.1f", b / 1048576 }')
 
 PW_SECRETS=("$WORK/bin/paywarden" audit --no-config --rules secrets --format json --fail-on critical "$CORPUS")
@@ -95,7 +95,7 @@ row() { # NAME SECONDS SCORE-LINE
 
 CORES=$(nproc)
 echo
-echo "Corpus: $FILES files, $MIB MiB ($PLANTED fake keys and $HOLDERS placeholders planted), $CORES cores, median of $RUNS runs."
+echo "Corpus: $FILES files, $MIB MiB ($PLANTED fake keys and $HOLDERS placeholders planted), $CORES cores, median of $RUNS runs, warm page cache."
 echo
 echo "| tool | seconds | MiB/s | files/s | Stripe findings | planted keys found | placeholders reported | planted keys missed | Stripe findings elsewhere |"
 echo "|---|---|---|---|---|---|---|---|---|"
