@@ -37,8 +37,12 @@ func finishDeps(ctx context.Context, files []*fileCtx, opts Options) ([]string, 
 			checkStripeDep(f, m, d)
 			if d.direct {
 				if target, how := lookalike(d.eco, d.name); target != "" {
+					// Look-alikes of stripe and of the most popular PyPI names
+					// are high; affixes and npm names (whose list of popular
+					// packages is short, so legitimate neighbours abound) are
+					// medium.
 					sev := High
-					if strings.HasPrefix(how, "adds") && target != "stripe" {
+					if target != "stripe" && (strings.HasPrefix(how, "adds") || d.eco == "npm" || popularPyPI().rank[target] >= 1000) {
 						sev = Medium
 					}
 					f.add(Finding{RuleID: "dep-typosquat", Severity: sev, Line: d.line, Column: 1,
