@@ -291,6 +291,13 @@ func readFile(name string, buf []byte) ([]byte, error) {
 	if skippedExt[filepathExt(name)] {
 		return buf[:0], errNotText
 	}
+	// Lstat first: a symbolic link may point out of the tree, and opening
+	// a FIFO would block the worker for ever.
+	if li, err := os.Lstat(name); err != nil {
+		return buf[:0], err
+	} else if !li.Mode().IsRegular() {
+		return buf[:0], errNotText
+	}
 	fh, err := os.Open(name)
 	if err != nil {
 		return buf[:0], err

@@ -75,7 +75,12 @@ func TestGitWorkTree(t *testing.T) {
 		"ignored/secret.yaml":    "key: " + fakeLive("a1") + "\n",
 		"ignored/kept.yaml":      "key: " + fakeLive("b2") + "\n",
 	})
-	git(t, dir, "add", ".gitignore")
+	outside := filepath.Join(t.TempDir(), "outside.yaml")
+	os.WriteFile(outside, []byte("key: "+fakeLive("h8")+"\n"), 0o644)
+	if err := os.Symlink(outside, filepath.Join(dir, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, "add", ".gitignore", "link.yaml") // a tracked link out of the tree is not followed
 	git(t, dir, "add", "-f", "deploy/.env.production", "ignored/kept.yaml")
 	git(t, dir, "commit", "-q", "-m", "init")
 	rep, err := Scan(context.Background(), Options{Paths: []string{dir}, Now: testNow})
@@ -223,6 +228,10 @@ func TestHostileFiles(t *testing.T) {
 		"go.mod":           "require (\nreplace =>\n",
 		"ok.yaml":          "key: " + key + "\n",
 	})
+	if err := syscallMkfifo(filepath.Join(dir, "pipe.yaml")); err != nil {
+		t.Logf("no FIFO: %v", err)
+	}
+	os.Symlink("/etc/passwd", filepath.Join(dir, "outside.txt"))
 	rep, err := Scan(context.Background(), Options{Paths: []string{dir}, walkOnly: true})
 	if err != nil {
 		t.Fatal(err)
