@@ -152,8 +152,10 @@ func finishWebhooks(files []*fileCtx) {
 		if excused {
 			continue
 		}
+		lines := map[int]bool{}
 		for _, p := range w.parses {
-			if p.isEvent || w.usesEvent {
+			if (p.isEvent || w.usesEvent) && !lines[p.line] {
+				lines[p.line] = true // construct_from(request.get_json()) is one mistake
 				f.add(Finding{RuleID: "webhook-unverified", Severity: Critical, Line: p.line, Column: p.col,
 					Message: "Webhook event parsed from the request body and used without verifying its Stripe-Signature", anchor: p.anchor})
 			}

@@ -15,7 +15,7 @@ def webhook():
 
 @app.route("/webhook2", methods=["POST"])
 def webhook2():
-    event = stripe.Event.construct_from(request.get_json(), stripe.api_key)  # want "webhook-unverified" "webhook-unverified"
+    event = stripe.Event.construct_from(request.get_json(), stripe.api_key)  # want "webhook-unverified"
     return "", 200
 
 
