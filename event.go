@@ -92,6 +92,12 @@ type EventStore interface {
 	// lost, in which case nothing is written.
 	FailEvent(ctx context.Context, id, owner, reason string, retryAt time.Time, dead bool) error
 
+	// ReleaseEvent gives back an event that owner claimed but will not
+	// process (the worker is stopping): its lease is dropped and the attempt
+	// its claim counted is taken back, so another worker claims it at once.
+	// EUNAVAILABLE if owner no longer holds the lease.
+	ReleaseEvent(ctx context.Context, id, owner string) error
+
 	// ReplayEvent sets an event back to pending, due now, whatever its
 	// status. ENOTFOUND if there is none.
 	ReplayEvent(ctx context.Context, id string) error

@@ -138,20 +138,46 @@ func (p *Processor) work(ctx context.Context) {
 }
 
 // ProcessBatch claims one batch of due events, processes each, and returns
-// how many it claimed.
+// how many it claimed. When ctx ends mid-batch, the event in flight is
+// finished (within the lease) and the rest are released at once, so a
+// graceful stop never leaves events leased to a process that is gone.
 func (p *Processor) ProcessBatch(ctx context.Context) (int, error) {
 	events, err := p.o.Store.ClaimEvents(ctx, p.o.Owner, p.o.Batch, p.o.Lease)
 	if err != nil {
 		return 0, err
 	}
-	for _, e := range events {
+	// Claimed work is finished or handed back even after ctx ends: the event
+	// in flight gets a short grace to finish, then is aborted and released.
+	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.o.Lease)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(shutdownGrace, cancel) })
+	defer stop()
+	for i, e := range events {
 		if ctx.Err() != nil {
-			// The lease expires and another worker takes the rest.
+			p.release(work, events[i:])
 			break
 		}
-		p.process(ctx, e)
+		p.process(work, e)
 	}
 	return len(events), nil
+}
+
+// shutdownGrace is how long an event in flight may take to finish once
+// the workers are told to stop.
+const shutdownGrace = 5 * time.Second
+
+// release gives back claimed events this worker will not process.
+func (p *Processor) release(ctx context.Context, events []*paywarden.Event) {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+	}
+	for _, e := range events {
+		if err := p.o.Store.ReleaseEvent(ctx, e.ID, p.o.Owner); err != nil {
+			p.o.Logger.WarnContext(ctx, "releasing a claimed event", "event", e.ID, "err", err)
+		}
+	}
 }
 
 // process runs one claimed event to completion or to a recorded failure.
@@ -167,7 +193,12 @@ func (p *Processor) process(ctx context.Context, e *paywarden.Event) {
 		}
 		return
 	}
-	if errors.Is(err, errLeaseLost) || ctx.Err() != nil {
+	if errors.Is(err, errLeaseLost) {
+		return
+	}
+	if ctx.Err() != nil {
+		// Aborted at shutdown: not the event's fault.
+		p.release(ctx, []*paywarden.Event{e})
 		return
 	}
 	// The claim counted this attempt, so an event that crashes its worker

@@ -294,6 +294,20 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 	})
 }
 
+// ReleaseEvent gives back a claimed event; see paywarden.EventStore.
+func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
+	defer wrap(&err, "postgres.ReleaseEvent(%q, %q)", id, owner)
+	return db.transact(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE events
+			SET lease_owner = NULL, lease_until = NULL, attempts = greatest(attempts - 1, 0)
+			WHERE id = $1 AND lease_owner = $2`, id, owner)
+		if err != nil {
+			return err
+		}
+		return leaseHeld(ctx, tx, tag, id)
+	})
+}
+
 // replaySet is the change ReplayEvent and ReplayEvents make: pending, due
 // now, a fresh count of attempts, no lease.
 const replaySet = `SET status = 'pending', next_attempt_at = $1, attempts = 0, processed_at = NULL,

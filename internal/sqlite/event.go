@@ -300,6 +300,26 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 	return tx.Commit()
 }
 
+// ReleaseEvent gives back a claimed event; see paywarden.EventStore.
+func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
+	defer wrap(&err, "sqlite.ReleaseEvent(%q, %q)", id, owner)
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE events
+		SET lease_owner = NULL, lease_until = NULL, attempts = max(attempts - 1, 0)
+		WHERE id = ? AND lease_owner = ?`, id, owner)
+	if err != nil {
+		return err
+	}
+	if err := leaseHeld(ctx, tx, res, id); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // replaySet is the change ReplayEvent and ReplayEvents make: pending, due
 // now, a fresh count of attempts, no lease.
 const replaySet = `SET status = 'pending', next_attempt_at = ?, attempts = 0, processed_at = NULL,

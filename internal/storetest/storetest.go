@@ -80,6 +80,7 @@ func RunConformanceTests(t *testing.T, open func(t *testing.T) paywarden.Store) 
 		{"LeaseExpiry", testLeaseExpiry},
 		{"CompleteEvent", testCompleteEvent},
 		{"FailEvent", testFailEvent},
+		{"ReleaseEvent", testReleaseEvent},
 		{"ReplayEvent", testReplayEvent},
 		{"ReplayEvents", testReplayEvents},
 		{"CountEvents", testCountEvents},
@@ -687,6 +688,25 @@ func testFailEvent(t *testing.T, open opener) {
 	}
 	err = s.FailEvent(ctx, "evt_missing", "w", "x", time.Time{}, false)
 	wantCode(t, "FailEvent of a missing event", err, paywarden.ENOTFOUND)
+}
+
+func testReleaseEvent(t *testing.T, open opener) {
+	ctx := context.Background()
+	s, clock := setup(t, open)
+	insert(t, s, newEvent("evt_1", clock.Now()))
+	_, err := s.ClaimEvents(ctx, "w", 1, time.Hour)
+	must(t, "ClaimEvents", err)
+	wantCode(t, "ReleaseEvent by another owner", s.ReleaseEvent(ctx, "evt_1", "other"), paywarden.EUNAVAILABLE)
+	must(t, "ReleaseEvent", s.ReleaseEvent(ctx, "evt_1", "w"))
+	wantCode(t, "ReleaseEvent twice", s.ReleaseEvent(ctx, "evt_1", "w"), paywarden.EUNAVAILABLE)
+	wantCode(t, "ReleaseEvent of a missing event", s.ReleaseEvent(ctx, "evt_missing", "w"), paywarden.ENOTFOUND)
+
+	// Claimable at once by another owner, with the released attempt not counted.
+	got, err := s.ClaimEvents(ctx, "next", 1, time.Hour)
+	must(t, "ClaimEvents", err)
+	if len(got) != 1 || got[0].Attempts != 1 || got[0].Status != paywarden.EventPending {
+		t.Fatalf("claim after release: got %v; want evt_1, pending, attempt 1", ids(got))
+	}
 }
 
 func testReplayEvent(t *testing.T, open opener) {
