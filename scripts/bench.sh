@@ -293,7 +293,7 @@ if [ "${BENCH_PROFILE:-1}" != 0 ]; then
 	wait "$LG" || true
 	if [ -s "$OUT/cpu-sqlite.pprof" ]; then
 		"$GO" tool pprof -top -nodecount=30 bin/paywarden "$OUT/cpu-sqlite.pprof" >"$OUT/cpu-sqlite-top.txt" 2>/dev/null || true
-		"$GO" tool pprof -top -cum -nodecount=40 bin/paywarden "$OUT/cpu-sqlite.pprof" >"$OUT/cpu-sqlite-cum.txt" 2>/dev/null || true
+		"$GO" tool pprof -top -cum -nodecount=400 bin/paywarden "$OUT/cpu-sqlite.pprof" >"$OUT/cpu-sqlite-cum.txt" 2>/dev/null || true
 	else
 		note "profile: could not fetch http://$ADMIN/debug/pprof/profile (see $OUT/pprof.err)"
 	fi
@@ -434,8 +434,11 @@ echo "loadavg_end=$(loadavg)" >>"$OUT/machine.txt"
 	fi
 	if [ -s "$OUT/cpu-sqlite-top.txt" ]; then
 		echo
-		echo "CPU profile of paywarden serve (SQLite, c=64, 10s), top functions by flat time (${OUT#"$ROOT"/}/cpu-sqlite.pprof):"
-		sed -n '/flat%/,$p' "$OUT/cpu-sqlite-top.txt" | head -16
+		echo "CPU profile of paywarden serve (SQLite, extra c=64 run, 10s; ${OUT#"$ROOT"/}/cpu-sqlite.pprof), cumulative:"
+		sed -n '/flat%/p' "$OUT/cpu-sqlite-cum.txt"
+		grep -E 'paywarden/internal/(webhook|groupcommit|eventproc|sqlite)\.|net/http\.\(\*conn\)\.serve$|crypto/tls\.\(\*Conn\)\.(Read|Write)$|libc\.X(pread|pwrite|fsync)$|runtime\.(mallocgc|gcBgMarkWorker)$' \
+			"$OUT/cpu-sqlite-cum.txt" | grep -v 'Run.func\|ProcessBatch$' | head -14
+		echo "(profiled run: $(sed 's/  */ /g' "$OUT/profiled-run.txt"))"
 	fi
 	for f in api api-50ms; do
 		[ -s "$OUT/$f.txt" ] || continue
