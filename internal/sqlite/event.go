@@ -180,6 +180,15 @@ func listEvents(ctx context.Context, tx *sql.Tx, f paywarden.EventFilter) ([]*pa
 	return scanEvents(rows)
 }
 
+// claimSelect selects the events to claim. It walks events_due, whose
+// rows are the pending and failed events in claim order, and stops at the
+// limit.
+const claimSelect = `SELECT id FROM events INDEXED BY events_due
+	WHERE status IN ('pending', 'failed') AND next_attempt_at <= :now
+		AND (lease_until IS NULL OR lease_until <= :now)
+	ORDER BY created, id
+	LIMIT :limit`
+
 // ClaimEvents leases up to limit due events to owner; see
 // paywarden.EventStore. Each claim counts as an attempt. EINVALID if owner
 // is empty or lease is not positive.
@@ -198,15 +207,11 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 	defer tx.Rollback()
 	now := db.now()
 	rows, err := tx.QueryContext(ctx, `UPDATE events
-		SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
-		WHERE id IN (
-			SELECT id FROM events
-			WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?
-				AND (lease_until IS NULL OR lease_until <= ?)
-			ORDER BY created, id
-			LIMIT ?)
+		SET lease_owner = :owner, lease_until = :until, attempts = attempts + 1
+		WHERE id IN (`+claimSelect+`)
 		RETURNING `+eventColumns,
-		owner, micros(now.Add(lease)), micros(now), micros(now), limit)
+		sql.Named("owner", owner), sql.Named("until", micros(now.Add(lease))),
+		sql.Named("now", micros(now)), sql.Named("limit", limit))
 	if err != nil {
 		return nil, err
 	}
