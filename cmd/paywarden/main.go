@@ -37,7 +37,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runVersion(rest, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
-	case "doctor", "keys", "sync", "report":
+	case "doctor", "sync", "report":
 		return usageErrorf("%s is not implemented in this version of paywarden", cmd)
 	default:
 		if c, ok := commands[cmd]; ok {
@@ -76,6 +76,7 @@ Commands:
   serve      run the HTTPS server: webhooks, internal API, health, metrics
   migrate    apply database migrations
   audit      scan repositories for Stripe security mistakes
+  keys       show key fingerprints and ages, or verify keys against Stripe
   tokens     create, list and revoke internal API tokens
   events     list, show and replay webhook events
   version    print version information

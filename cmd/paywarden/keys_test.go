@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/paywarden/paywarden"
+)
+
+func TestKeysCommand(t *testing.T) {
+	good := "sk_" + "test_" + strings.Repeat("g", 24)
+	bad := "rk_" + "test_" + strings.Repeat("b", 24)
+	// Stripe, with the state stripe-mock lacks: it knows one key and refuses the other.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, _, _ := r.BasicAuth()
+		if r.Header.Get("Authorization") == "Bearer "+good || user == good {
+			w.Write([]byte(`{"object":"balance","available":[],"pending":[],"livemode":false}`))
+			return
+		}
+		w.WriteHeader(401)
+		w.Write([]byte(`{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: ` + bad + `"}}`))
+	}))
+	defer srv.Close()
+	env := map[string]string{
+		"PAYWARDEN_ENV":             "development",
+		"PAYWARDEN_DATABASE_URL":    "sqlite:" + filepath.Join(t.TempDir(), "pw.db"),
+		"PAYWARDEN_STRIPE_API_BASE": srv.URL,
+		"STRIPE_SECRET_KEY":         good,
+		"PAYWARDEN_READ_KEY":        bad,
+		"STRIPE_WEBHOOK_SECRET":     "whsec_" + strings.Repeat("k", 24),
+	}
+	cmd := func(args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		err := run(context.Background(), append([]string{"keys"}, args...), func(k string) string { return env[k] }, nil, &out, &errb)
+		return out.String(), errb.String(), report(&errb, err)
+	}
+
+	out, stderr, code := cmd("status", "--format", "json")
+	if code != 0 {
+		t.Fatalf("status: exit %d: %s", code, stderr)
+	}
+	var got []keyStatus
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("status JSON: %v in %s", err, out)
+	}
+	if len(got) != 2 || got[0].Capability != "default" || got[1].Capability != "read" {
+		t.Fatalf("status: got %+v, want default and read", got)
+	}
+	if got[0].Fingerprint != paywarden.NewSecret(good).Fingerprint() || got[1].Kind != "restricted" || got[0].FirstSeen.IsZero() {
+		t.Errorf("status: got %+v", got)
+	}
+	if got[0].RotationDue {
+		t.Error("a key seen today is reported due for rotation")
+	}
+
+	out, stderr, code = cmd("verify")
+	if code != 1 {
+		t.Errorf("verify with a refused key: exit %d, want 1", code)
+	}
+	if !strings.Contains(out, "default") || !strings.Contains(out, "FAILED") {
+		t.Errorf("verify output: %q", out)
+	}
+	for _, secret := range []string{good, bad} {
+		if strings.Contains(out+stderr, secret) {
+			t.Errorf("keys verify printed a key")
+		}
+	}
+	if _, _, code := cmd("frob"); code != 2 {
+		t.Errorf("unknown subcommand: exit %d, want 2", code)
+	}
+}
