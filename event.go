@@ -47,6 +47,18 @@ type Event struct {
 	ProcessedAt   time.Time // zero until processed
 }
 
+// Validate checks what a store would otherwise reject, so that the error
+// says which event and why. EINVALID.
+func (e *Event) Validate() error {
+	if e == nil || e.ID == "" {
+		return Errorf(EINVALID, "an event needs an id")
+	}
+	if e.Status != "" && !e.Status.Valid() {
+		return Errorf(EINVALID, "event %s: unknown status %q", e.ID, e.Status)
+	}
+	return nil
+}
+
 // EventFilter selects events for ListEvents. Zero fields match everything.
 type EventFilter struct {
 	Status EventStatus

@@ -61,6 +61,14 @@ type MirrorObject struct {
 	EventID string // the event that carried or caused it
 }
 
+// Validate checks that the object can be stored. EINVALID.
+func (o *MirrorObject) Validate() error {
+	if o == nil || o.Type == "" || o.ID == "" {
+		return Errorf(EINVALID, "a mirror object needs a type and an id")
+	}
+	return nil
+}
+
 // MirrorFilter selects objects of one type for ListObjects.
 type MirrorFilter struct {
 	Type          string // required

@@ -49,18 +49,6 @@ func scanEvents(rows pgx.Rows) ([]*paywarden.Event, error) {
 	return es, rows.Err()
 }
 
-// validEvent checks what the database would otherwise reject, so that the
-// error says which event and why.
-func validEvent(e *paywarden.Event) error {
-	if e == nil || e.ID == "" {
-		return paywarden.Errorf(paywarden.EINVALID, "an event needs an id")
-	}
-	if e.Status != "" && !e.Status.Valid() {
-		return paywarden.Errorf(paywarden.EINVALID, "event %s: unknown status %q", e.ID, e.Status)
-	}
-	return nil
-}
-
 // InsertEvents stores a batch of new events in one transaction, sent as one
 // pgx.Batch; see paywarden.EventStore. An empty Status is pending, a zero
 // ReceivedAt is now and a zero NextAttemptAt is ReceivedAt. EINVALID, and
@@ -68,7 +56,7 @@ func validEvent(e *paywarden.Event) error {
 func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (created []bool, err error) {
 	defer wrap(&err, "postgres.InsertEvents(%d events)", len(events))
 	for _, e := range events {
-		if err := validEvent(e); err != nil {
+		if err := e.Validate(); err != nil {
 			return nil, err
 		}
 	}
@@ -236,7 +224,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*paywarden.MirrorObject) (err error) {
 	defer wrap(&err, "postgres.CompleteEvent(%q, %q)", id, owner)
 	for _, o := range objects {
-		if err := validObject(o); err != nil {
+		if err := o.Validate(); err != nil {
 			return err
 		}
 	}

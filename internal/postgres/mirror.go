@@ -28,13 +28,6 @@ func scanObject(row pgx.Row) (*paywarden.MirrorObject, error) {
 	return &o, nil
 }
 
-func validObject(o *paywarden.MirrorObject) error {
-	if o == nil || o.Type == "" || o.ID == "" {
-		return paywarden.Errorf(paywarden.EINVALID, "a mirror object needs a type and an id")
-	}
-	return nil
-}
-
 // Object returns one object. ENOTFOUND if there is none.
 func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorObject, err error) {
 	defer wrap(&err, "postgres.Object(%q, %q)", typ, id)
@@ -118,7 +111,7 @@ func listObjects(ctx context.Context, tx pgx.Tx, f paywarden.MirrorFilter) ([]*p
 func (db *DB) UpsertObjects(ctx context.Context, objs []*paywarden.MirrorObject) (written []bool, err error) {
 	defer wrap(&err, "postgres.UpsertObjects(%d objects)", len(objs))
 	for _, o := range objs {
-		if err := validObject(o); err != nil {
+		if err := o.Validate(); err != nil {
 			return nil, err
 		}
 	}

@@ -17,12 +17,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
+	"github.com/paywarden/paywarden/internal/migration"
 	"log/slog"
-	"path"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -130,41 +127,8 @@ func retryable(err error) bool {
 }
 
 // migration is one embedded migration file.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in order. Their numbers start
-// at 1 and have no gaps.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", base)
-		}
-		b, err := migrationFS.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: want number %d (no gaps, no duplicates)", m.name, i+1)
-		}
-	}
-	return ms, nil
-}
+// migrations returns the embedded migrations in order.
+func migrations() ([]migration.Migration, error) { return migration.Load(migrationFS, "migrations") }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	version    integer PRIMARY KEY,
@@ -210,32 +174,32 @@ func (db *DB) Migrate(ctx context.Context) (n int, err error) {
 			return n, err
 		}
 		if applied {
-			db.logger.InfoContext(ctx, "applied migration", "migration", m.name)
+			db.logger.InfoContext(ctx, "applied migration", "migration", m.Name)
 			n++
 		}
 	}
 	return n, nil
 }
 
-func applyMigration(ctx context.Context, conn *pgx.Conn, m migration, now time.Time) (applied bool, err error) {
-	defer wrap(&err, "migration %s", m.name)
+func applyMigration(ctx context.Context, conn *pgx.Conn, m migration.Migration, now time.Time) (applied bool, err error) {
+	defer wrap(&err, "migration %s", m.Name)
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer tx.Rollback(ctx)
 	var done bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.version).Scan(&done); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.Version).Scan(&done); err != nil {
 		return false, err
 	}
 	if done {
 		return false, nil
 	}
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
 		return false, err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-		m.version, m.name, ts(now)); err != nil {
+		m.Version, m.Name, ts(now)); err != nil {
 		return false, err
 	}
 	return true, tx.Commit(ctx)
@@ -264,7 +228,7 @@ func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
 		return 0, err
 	}
 	for _, m := range ms {
-		if !slices.Contains(applied, int32(m.version)) {
+		if !slices.Contains(applied, int32(m.Version)) {
 			n++
 		}
 	}

@@ -27,13 +27,6 @@ func scanObject(s scanner) (*paywarden.MirrorObject, error) {
 	return &o, nil
 }
 
-func validObject(o *paywarden.MirrorObject) error {
-	if o == nil || o.Type == "" || o.ID == "" {
-		return paywarden.Errorf(paywarden.EINVALID, "a mirror object needs a type and an id")
-	}
-	return nil
-}
-
 // Object returns one object. ENOTFOUND if there is none.
 func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorObject, err error) {
 	defer wrap(&err, "sqlite.Object(%q, %q)", typ, id)
@@ -122,7 +115,7 @@ func listObjects(ctx context.Context, tx *sql.Tx, f paywarden.MirrorFilter) ([]*
 func (db *DB) UpsertObjects(ctx context.Context, objs []*paywarden.MirrorObject) (written []bool, err error) {
 	defer wrap(&err, "sqlite.UpsertObjects(%d objects)", len(objs))
 	for _, o := range objs {
-		if err := validObject(o); err != nil {
+		if err := o.Validate(); err != nil {
 			return nil, err
 		}
 	}

@@ -19,12 +19,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
+	"github.com/paywarden/paywarden/internal/migration"
 	"log/slog"
 	"net/url"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -136,41 +135,8 @@ func (db *DB) Ping(ctx context.Context) (err error) {
 }
 
 // migration is one embedded migration file.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in order. Their numbers start
-// at 1 and have no gaps.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, name := range names {
-		base := filepath.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", base)
-		}
-		b, err := migrationFS.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: want number %d (no gaps, no duplicates)", m.name, i+1)
-		}
-	}
-	return ms, nil
-}
+// migrations returns the embedded migrations in order.
+func migrations() ([]migration.Migration, error) { return migration.Load(migrationFS, "migrations") }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	version    INTEGER PRIMARY KEY,
@@ -196,32 +162,32 @@ func (db *DB) Migrate(ctx context.Context) (n int, err error) {
 			return n, err
 		}
 		if applied {
-			db.logger.InfoContext(ctx, "applied migration", "migration", m.name)
+			db.logger.InfoContext(ctx, "applied migration", "migration", m.Name)
 			n++
 		}
 	}
 	return n, nil
 }
 
-func (db *DB) applyMigration(ctx context.Context, m migration) (applied bool, err error) {
-	defer wrap(&err, "migration %s", m.name)
+func (db *DB) applyMigration(ctx context.Context, m migration.Migration) (applied bool, err error) {
+	defer wrap(&err, "migration %s", m.Name)
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
 	}
 	defer tx.Rollback()
 	var done int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&done); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&done); err != nil {
 		return false, err
 	}
 	if done > 0 {
 		return false, nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return false, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.version, m.name, micros(db.now())); err != nil {
+		m.Version, m.Name, micros(db.now())); err != nil {
 		return false, err
 	}
 	return true, tx.Commit()
@@ -259,7 +225,7 @@ func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
 		return 0, err
 	}
 	for _, m := range ms {
-		if !applied[m.version] {
+		if !applied[m.Version] {
 			n++
 		}
 	}
