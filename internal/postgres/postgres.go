@@ -17,7 +17,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"github.com/paywarden/paywarden/internal/migration"
 	"log/slog"
 	"slices"
 	"time"
@@ -27,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/migration"
 )
 
 //go:embed migrations/*.sql

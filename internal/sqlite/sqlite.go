@@ -19,7 +19,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"github.com/paywarden/paywarden/internal/migration"
 	"log/slog"
 	"net/url"
 	"path/filepath"
@@ -29,6 +28,7 @@ import (
 	"time"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/migration"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
