@@ -146,6 +146,9 @@ func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRec
 	}
 	now := db.now()
 	err = db.transact(ctx, func(tx pgx.Tx) error {
+		if err := unsynced(ctx, tx); err != nil {
+			return err
+		}
 		existing, err = beginIdempotent(ctx, tx, rec, now)
 		return err
 	})
@@ -200,6 +203,9 @@ func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status 
 		return paywarden.Errorf(paywarden.EINVALID, "a finished response needs a status")
 	}
 	return db.transact(ctx, func(tx pgx.Tx) error {
+		if err := unsynced(ctx, tx); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE idempotency SET status = $1, body = $2, locked_until = NULL
 			WHERE token_id = $3 AND key = $4`, status, nonNil(body), tokenID, key)
 		if err != nil {
@@ -217,9 +223,22 @@ func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status 
 func (db *DB) AbandonIdempotent(ctx context.Context, tokenID, key string) (err error) {
 	defer wrap(&err, "postgres.AbandonIdempotent(%q, %q)", tokenID, key)
 	return db.transact(ctx, func(tx pgx.Tx) error {
+		if err := unsynced(ctx, tx); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `DELETE FROM idempotency WHERE token_id = $1 AND key = $2 AND status = 0`, tokenID, key)
 		return err
 	})
+}
+
+// unsynced lets tx commit without waiting for the WAL flush: the commit
+// survives a crash of paywarden but not of the database server. Only
+// idempotency records use it, because losing one is safe: the Stripe
+// idempotency key is derived from the caller's key, so a retry reaches
+// Stripe with the same key and Stripe answers as it did.
+func unsynced(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off")
+	return err
 }
 
 // DeleteExpiredIdempotency removes records that expired before now.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/paywarden/paywarden"
 )
@@ -82,5 +83,34 @@ func TestPragmas(t *testing.T) {
 	}
 	if n := db.write.Stats().MaxOpenConnections; n != 1 {
 		t.Errorf("writer MaxOpenConnections: got %d, want 1", n)
+	}
+}
+
+// TestIdempotencyLeavesWritesSynced checks that the unsynced commits of
+// idempotency records never leave the writer unsynced for events.
+func TestIdempotencyLeavesWritesSynced(t *testing.T) {
+	ctx := context.Background()
+	db := OpenTest(t)
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	rec := &paywarden.IdempotencyRecord{TokenID: "tok_1", Key: "k", RequestHash: []byte("h"),
+		LockedUntil: now.Add(time.Minute), ExpiresAt: now.Add(time.Hour)}
+	if _, err := db.BeginIdempotent(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishIdempotent(ctx, "tok_1", "k", 201, []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishIdempotent(ctx, "tok_1", "missing", 201, nil); paywarden.ErrorCode(err) != paywarden.ENOTFOUND {
+		t.Errorf("finish of a missing record: got %v, want not_found", err)
+	}
+	var got string
+	if err := db.write.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != "2" {
+		t.Errorf("PRAGMA synchronous after idempotency writes: got %s, want 2 (FULL)", got)
 	}
 }

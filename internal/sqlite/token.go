@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"strings"
 	"time"
@@ -147,16 +148,12 @@ func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRec
 	if rec.TokenID == "" || rec.Key == "" || rec.LockedUntil.IsZero() || rec.ExpiresAt.IsZero() {
 		return nil, paywarden.Errorf(paywarden.EINVALID, "an idempotency record needs a token, a key, a lock and an expiry")
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	existing, err := beginIdempotent(ctx, tx, rec, db.now())
-	if err != nil {
-		return nil, err
-	}
-	return existing, tx.Commit()
+	var existing *paywarden.IdempotencyRecord
+	err = db.unsyncedTx(ctx, func(tx *sql.Tx) (err error) {
+		existing, err = beginIdempotent(ctx, tx, rec, db.now())
+		return err
+	})
+	return existing, err
 }
 
 func beginIdempotent(ctx context.Context, tx *sql.Tx, rec *paywarden.IdempotencyRecord, now time.Time) (*paywarden.IdempotencyRecord, error) {
@@ -195,35 +192,61 @@ func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status 
 	if status == 0 {
 		return paywarden.Errorf(paywarden.EINVALID, "a finished response needs a status")
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE idempotency SET status = ?, body = ?, locked_until = NULL
-		WHERE token_id = ? AND key = ?`, status, nonNil(body), tokenID, key)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return paywarden.Errorf(paywarden.ENOTFOUND, "idempotency key %s not found", key)
-	}
-	return tx.Commit()
+	return db.unsyncedTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE idempotency SET status = ?, body = ?, locked_until = NULL
+			WHERE token_id = ? AND key = ?`, status, nonNil(body), tokenID, key)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return paywarden.Errorf(paywarden.ENOTFOUND, "idempotency key %s not found", key)
+		}
+		return nil
+	})
 }
 
 // AbandonIdempotent deletes an in-flight record. A finished record, or none,
 // is left alone without error.
 func (db *DB) AbandonIdempotent(ctx context.Context, tokenID, key string) (err error) {
 	defer wrap(&err, "sqlite.AbandonIdempotent(%q, %q)", tokenID, key)
-	tx, err := db.write.BeginTx(ctx, nil)
+	return db.unsyncedTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE token_id = ? AND key = ? AND status = 0`,
+			tokenID, key)
+		return err
+	})
+}
+
+// unsyncedTx runs fn in a write transaction committed with
+// synchronous=NORMAL: in WAL mode the commit survives a crash of paywarden
+// but not of the machine, and costs no fsync. Only idempotency records use
+// it, because losing one is safe: the Stripe idempotency key is derived
+// from the caller's key, so a retry reaches Stripe with the same key and
+// Stripe answers as it did. The next synced commit (any event) makes it
+// durable too, as the WAL is written in order.
+func (db *DB) unsyncedTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		return err
+	}
+	defer func() {
+		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); rerr != nil {
+			// Never return a connection that does not sync to the pool.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, rerr)
+		}
+	}()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE token_id = ? AND key = ? AND status = 0`,
-		tokenID, key); err != nil {
+	if err := fn(tx); err != nil {
 		return err
 	}
 	return tx.Commit()
