@@ -187,6 +187,11 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 	}
 	now := db.now()
 	err = db.transact(ctx, func(tx pgx.Tx) error {
+		// A lost worker write leaves the event, whose insert was synced,
+		// to be processed again; see unsynced.
+		if err := unsynced(ctx, tx); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `UPDATE events
 			SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
 			WHERE id IN (
@@ -230,6 +235,11 @@ func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*pa
 	}
 	now := db.now()
 	return db.transact(ctx, func(tx pgx.Tx) error {
+		// A lost worker write leaves the event, whose insert was synced,
+		// to be processed again; see unsynced.
+		if err := unsynced(ctx, tx); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE events
 			SET status = 'processed', processed_at = $1, lease_owner = NULL, lease_until = NULL
 			WHERE id = $2 AND lease_owner = $3`, ts(now), id, owner)
@@ -271,6 +281,11 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 	}
 	retryAt = orNow(retryAt, db.now())
 	return db.transact(ctx, func(tx pgx.Tx) error {
+		// A lost worker write leaves the event, whose insert was synced,
+		// to be processed again; see unsynced.
+		if err := unsynced(ctx, tx); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE events
 			SET status = $1, last_error = $2, next_attempt_at = $3, lease_owner = NULL, lease_until = NULL
 			WHERE id = $4 AND lease_owner = $5`,
@@ -286,6 +301,11 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
 	defer wrap(&err, "postgres.ReleaseEvent(%q, %q)", id, owner)
 	return db.transact(ctx, func(tx pgx.Tx) error {
+		// A lost worker write leaves the event, whose insert was synced,
+		// to be processed again; see unsynced.
+		if err := unsynced(ctx, tx); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE events
 			SET lease_owner = NULL, lease_until = NULL, attempts = greatest(attempts - 1, 0)
 			WHERE id = $1 AND lease_owner = $2`, id, owner)

@@ -232,10 +232,12 @@ func (db *DB) AbandonIdempotent(ctx context.Context, tokenID, key string) (err e
 }
 
 // unsynced lets tx commit without waiting for the WAL flush: the commit
-// survives a crash of paywarden but not of the database server. Only
-// idempotency records use it, because losing one is safe: the Stripe
-// idempotency key is derived from the caller's key, so a retry reaches
-// Stripe with the same key and Stripe answers as it did.
+// survives a crash of paywarden but not of the database server. Only writes
+// whose loss is safe use it: idempotency records (the Stripe idempotency
+// key is derived from the caller's key, so a retry reaches Stripe with the
+// same key and Stripe answers as it did) and the workers' claims,
+// completions and failures (a lost one leaves the event, whose insert was
+// synced, to be processed again). Inserted events are always synced.
 func unsynced(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off")
 	return err

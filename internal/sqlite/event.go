@@ -188,11 +188,11 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 	if limit <= 0 {
 		return nil, nil
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, done, err := db.beginUnsynced(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
+	defer done()
 	now := db.now()
 	rows, err := tx.QueryContext(ctx, `UPDATE events
 		SET lease_owner = :owner, lease_until = :until, attempts = attempts + 1
@@ -228,11 +228,11 @@ func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*pa
 			return err
 		}
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, done, err := db.beginUnsynced(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer done()
 	now := db.now()
 	res, err := tx.ExecContext(ctx, `UPDATE events
 		SET status = 'processed', processed_at = ?, lease_owner = NULL, lease_until = NULL
@@ -275,11 +275,11 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 	if dead {
 		status = paywarden.EventDead
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, done, err := db.beginUnsynced(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer done()
 	res, err := tx.ExecContext(ctx, `UPDATE events
 		SET status = ?, last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
 		WHERE id = ? AND lease_owner = ?`,
@@ -296,11 +296,11 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 // ReleaseEvent gives back a claimed event; see paywarden.EventStore.
 func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
 	defer wrap(&err, "sqlite.ReleaseEvent(%q, %q)", id, owner)
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, done, err := db.beginUnsynced(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer done()
 	res, err := tx.ExecContext(ctx, `UPDATE events
 		SET lease_owner = NULL, lease_until = NULL, attempts = max(attempts - 1, 0)
 		WHERE id = ? AND lease_owner = ?`, id, owner)

@@ -218,38 +218,51 @@ func (db *DB) AbandonIdempotent(ctx context.Context, tokenID, key string) (err e
 	})
 }
 
-// unsyncedTx runs fn in a write transaction committed with
-// synchronous=NORMAL: in WAL mode the commit survives a crash of paywarden
-// but not of the machine, and costs no fsync. Only idempotency records use
-// it, because losing one is safe: the Stripe idempotency key is derived
-// from the caller's key, so a retry reaches Stripe with the same key and
-// Stripe answers as it did. The next synced commit (any event) makes it
-// durable too, as the WAL is written in order.
-func (db *DB) unsyncedTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	conn, err := db.write.Conn(ctx)
+// unsyncedTx runs fn in a write transaction begun by beginUnsynced.
+func (db *DB) unsyncedTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, done, err := db.beginUnsynced(ctx)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
-		return err
-	}
-	defer func() {
-		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); rerr != nil {
-			// Never return a connection that does not sync to the pool.
-			conn.Raw(func(any) error { return driver.ErrBadConn })
-			err = errors.Join(err, rerr)
-		}
-	}()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+	defer done()
 	if err := fn(tx); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// beginUnsynced begins a write transaction that commits with
+// synchronous=NORMAL: in WAL mode the commit survives a crash of paywarden
+// but not of the machine, and costs no fsync; the next synced commit makes
+// it durable too, as the WAL is written in order. Only writes whose loss is
+// safe use it: idempotency records (the Stripe idempotency key is derived
+// from the caller's, so a retry reaches Stripe with the same key) and the
+// workers' claims, completions and failures (a lost one leaves the event,
+// whose insert was synced, to be processed again). Inserted events are
+// always synced. done must be called, after Commit or instead of it.
+func (db *DB) beginUnsynced(ctx context.Context) (tx *sql.Tx, done func(), err error) {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	restore := func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); err != nil {
+			// Never return a connection that does not sync to the pool.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			db.logger.Error("restoring synchronous=FULL; the connection is discarded", "err", err)
+		}
+		conn.Close()
+	}
+	tx, err = conn.BeginTx(ctx, nil)
+	if err != nil {
+		restore()
+		return nil, nil, err
+	}
+	return tx, func() { tx.Rollback(); restore() }, nil
 }
 
 // DeleteExpiredIdempotency removes records that expired before now.
