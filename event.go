@@ -70,6 +70,11 @@ type EventFilter struct {
 }
 
 // EventStore stores webhook events and their processing state.
+//
+// Only InsertEvents must be synced before it returns: it is what a webhook
+// is acknowledged on. The workers' writes (claims, completions, failures,
+// releases) may commit without an fsync, since losing one after a machine
+// crash only leaves the stored event to be processed again.
 type EventStore interface {
 	// InsertEvents durably stores a batch of new events in one transaction
 	// and reports for each whether it was created; an id already stored is
