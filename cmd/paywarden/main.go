@@ -78,7 +78,7 @@ Commands:
   audit      scan repositories for Stripe security mistakes
   keys       show key fingerprints and ages, or verify keys against Stripe
   tokens     create, list and revoke internal API tokens
-  events     list, show and replay webhook events
+  events     list, show, replay and reconcile webhook events
   version    print version information
 
 Run 'paywarden <command> --help' for a command's flags.
