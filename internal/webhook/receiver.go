@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -75,7 +76,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.reject(w, r, http.StatusRequestEntityTooLarge, "body_too_large", "Body exceeds the size limit.")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, rc.o.MaxBody))
+	body, err := readBody(w, r, rc.o.MaxBody)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -135,6 +136,18 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		io.WriteString(w, `{"received":true,"duplicate":true}`)
 	}
+}
+
+// readBody reads the body, at most max bytes, into one allocation when the
+// request says its length.
+func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, max)
+	if r.ContentLength <= 0 {
+		return io.ReadAll(body)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, r.ContentLength+1))
+	_, err := buf.ReadFrom(body)
+	return buf.Bytes(), err
 }
 
 func (rc *Receiver) reject(w http.ResponseWriter, r *http.Request, status int, reason, detail string) {

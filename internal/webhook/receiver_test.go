@@ -53,7 +53,7 @@ func (r *recorder) submit(_ context.Context, e *paywarden.Event) (bool, error) {
 	return true, nil
 }
 
-func newTestReceiver(t *testing.T, now time.Time) (*Receiver, *recorder) {
+func newTestReceiver(t testing.TB, now time.Time) (*Receiver, *recorder) {
 	t.Helper()
 	rec := &recorder{events: map[string]*paywarden.Event{}}
 	rc := NewReceiver(Options{
