@@ -9,6 +9,7 @@ import (
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/config"
 	"github.com/paywarden/paywarden/internal/logging"
+	"github.com/paywarden/paywarden/internal/stripeapi"
 )
 
 // setup is what every server-side command starts from: its configuration,
@@ -65,6 +66,30 @@ func (s *setup) store(ctx context.Context, migrate bool) (paywarden.Store, error
 		return nil, configError(errors.New("the database has pending migrations: run 'paywarden migrate' first"))
 	}
 	return st, nil
+}
+
+// envStore opens the database for a subcommand that parsed its own flags:
+// the configuration comes from the environment and .env, without Stripe
+// secrets. devMigrates applies pending migrations in development.
+func envStore(ctx context.Context, e *env, name string, devMigrates bool) (paywarden.Store, error) {
+	ce := *e
+	ce.args = nil
+	s, err := loadConfig(ctx, &ce, flag.NewFlagSet(name, flag.ContinueOnError), config.WithoutSecrets())
+	if err != nil {
+		return nil, err
+	}
+	return s.store(ctx, devMigrates && !s.cfg.Production())
+}
+
+// stripeClient returns the Stripe client of the configured keys.
+func (s *setup) stripeClient() (*stripeapi.Client, error) {
+	sc, err := stripeapi.New(stripeapi.Config{
+		Keys:      keysOf(s.cfg.Secrets),
+		APIBase:   s.cfg.StripeAPIBase,
+		RateLimit: s.cfg.StripeRateLimit,
+		Logger:    s.log,
+	})
+	return sc, s.safe(err)
 }
 
 // safe returns err with every loaded secret scrubbed from its text: errors

@@ -11,7 +11,6 @@ import (
 
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/config"
-	"github.com/paywarden/paywarden/internal/stripeapi"
 	"github.com/paywarden/paywarden/internal/webhook"
 	"github.com/stripe/stripe-go/v85"
 )
@@ -95,18 +94,6 @@ func toEventJSON(ev *paywarden.Event, payload bool) eventJSON {
 	return j
 }
 
-// eventsStore opens the database for an events subcommand; its flags are
-// already parsed, so the configuration comes from the environment.
-func eventsStore(ctx context.Context, e *env) (paywarden.Store, error) {
-	ce := *e
-	ce.args = nil
-	s, err := loadConfig(ctx, &ce, flag.NewFlagSet("events", flag.ContinueOnError), config.WithoutSecrets())
-	if err != nil {
-		return nil, err
-	}
-	return s.store(ctx, false)
-}
-
 func formatFlag(fs *flag.FlagSet) *string {
 	return fs.String("format", "text", "output `format`: text or json")
 }
@@ -136,7 +123,7 @@ func eventsList(ctx context.Context, e *env, args []string) error {
 	if *limit <= 0 || *limit > 10000 {
 		return usageErrorf("events list: --limit must be between 1 and 10000")
 	}
-	st, err := eventsStore(ctx, e)
+	st, err := envStore(ctx, e, "events", false)
 	if err != nil {
 		return err
 	}
@@ -173,7 +160,7 @@ func eventsShow(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() != 1 {
 		return usageErrorf("events show: want one event id")
 	}
-	st, err := eventsStore(ctx, e)
+	st, err := envStore(ctx, e, "events", false)
 	if err != nil {
 		return err
 	}
@@ -215,7 +202,7 @@ func eventsReplay(ctx context.Context, e *env, args []string) error {
 	case *status != "" && !paywarden.EventStatus(*status).Valid():
 		return usageErrorf("events replay: unknown status %q", *status)
 	}
-	st, err := eventsStore(ctx, e)
+	st, err := envStore(ctx, e, "events", false)
 	if err != nil {
 		return err
 	}
@@ -254,10 +241,9 @@ func eventsReconcile(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	sc, err := stripeapi.New(stripeapi.Config{Keys: keysOf(s.cfg.Secrets), APIBase: s.cfg.StripeAPIBase,
-		RateLimit: s.cfg.StripeRateLimit, Logger: s.log})
+	sc, err := s.stripeClient()
 	if err != nil {
-		return s.safe(err)
+		return err
 	}
 	res, err := webhook.Reconcile(ctx, sc, st, since, now, stripe.APIVersion, s.cfg.Secrets.Livemode())
 	if res.NearRetention {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/config"
-	"github.com/paywarden/paywarden/internal/stripeapi"
 )
 
 func init() {
@@ -129,10 +128,9 @@ func keysVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sc, err := stripeapi.New(stripeapi.Config{Keys: keysOf(s.cfg.Secrets), APIBase: s.cfg.StripeAPIBase,
-		RateLimit: s.cfg.StripeRateLimit, Logger: s.log})
+	sc, err := s.stripeClient()
 	if err != nil {
-		return s.safe(err)
+		return err
 	}
 	keys := s.cfg.Secrets.Keys()
 	caps := make([]string, 0, len(keys))

@@ -27,7 +27,6 @@ import (
 	"github.com/paywarden/paywarden/internal/logging"
 	"github.com/paywarden/paywarden/internal/secrets"
 	"github.com/paywarden/paywarden/internal/server"
-	"github.com/paywarden/paywarden/internal/stripeapi"
 	"github.com/paywarden/paywarden/internal/webhook"
 )
 
@@ -58,14 +57,9 @@ func runServe(ctx context.Context, e *env) error {
 	}
 	defer st.Close()
 
-	sc, err := stripeapi.New(stripeapi.Config{
-		Keys:      keysOf(cfg.Secrets),
-		APIBase:   cfg.StripeAPIBase,
-		RateLimit: cfg.StripeRateLimit,
-		Logger:    log,
-	})
+	sc, err := s.stripeClient()
 	if err != nil {
-		return s.safe(err)
+		return err
 	}
 
 	opts := cfg.SecretsOptions()

@@ -12,7 +12,6 @@ import (
 
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/api"
-	"github.com/paywarden/paywarden/internal/config"
 )
 
 func init() {
@@ -71,7 +70,7 @@ func tokensCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageErrorf("tokens create: %s", paywarden.ErrorMessage(err))
 	}
-	store, err := tokensStore(ctx, e)
+	store, err := envStore(ctx, e, "tokens", true)
 	if err != nil {
 		return err
 	}
@@ -108,7 +107,7 @@ func tokensList(ctx context.Context, e *env, args []string) error {
 	if *format != "text" && *format != "json" {
 		return usageErrorf("tokens list: --format must be text or json")
 	}
-	store, err := tokensStore(ctx, e)
+	store, err := envStore(ctx, e, "tokens", true)
 	if err != nil {
 		return err
 	}
@@ -159,7 +158,7 @@ func tokensRevoke(ctx context.Context, e *env, args []string) error {
 		// Not echoed: it may be the token itself, pasted by mistake.
 		return usageErrorf("tokens revoke: the argument is not a token id (tok_...); revoke by id, as tokens list shows it")
 	}
-	store, err := tokensStore(ctx, e)
+	store, err := envStore(ctx, e, "tokens", true)
 	if err != nil {
 		return err
 	}
@@ -177,18 +176,6 @@ func tokensRevoke(ctx context.Context, e *env, args []string) error {
 // tokensStore opens the store of PAYWARDEN_DATABASE_URL. A database with
 // pending migrations is migrated in development and refused otherwise, as
 // serve does.
-func tokensStore(ctx context.Context, e *env) (paywarden.Store, error) {
-	// The subcommand parsed its own flags: the configuration comes from the
-	// environment and .env only. Development applies pending migrations.
-	ce := *e
-	ce.args = nil
-	s, err := loadConfig(ctx, &ce, flag.NewFlagSet("tokens", flag.ContinueOnError), config.WithoutSecrets())
-	if err != nil {
-		return nil, err
-	}
-	return s.store(ctx, !s.cfg.Production())
-}
-
 func optTime(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
