@@ -29,18 +29,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	mock, err := stripemock.Start(ctx)
-	cancel()
-	if err != nil {
-		mockErr = err
-		fmt.Fprintf(os.Stderr, "stripe-mock unavailable, its tests will be skipped: %v\n", err)
-	} else {
-		mockURL = mock.URL
-	}
-	code := m.Run()
-	mock.Stop()
-	os.Exit(code)
+	os.Exit(stripemock.RunTests(m, func(url string, err error) { mockURL, mockErr = url, err }))
 }
 
 // stripeKey is a Stripe test key made at run time: no key-shaped literal

@@ -3,11 +3,9 @@ package stripeapi
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/stripeapi/stripemock"
@@ -21,18 +19,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	mock, err := stripemock.Start(ctx)
-	cancel()
-	if err != nil {
-		mockErr = err
-		fmt.Fprintf(os.Stderr, "stripe-mock unavailable, its tests will be skipped: %v\n", err)
-	} else {
-		mockURL = mock.URL
-	}
-	code := m.Run()
-	mock.Stop()
-	os.Exit(code)
+	os.Exit(stripemock.RunTests(m, func(url string, err error) { mockURL, mockErr = url, err }))
 }
 
 // testKey makes a Stripe test key at run time, so that no key-shaped

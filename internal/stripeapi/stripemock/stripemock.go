@@ -126,3 +126,21 @@ func tail(s string) string {
 	}
 	return s
 }
+
+// RunTests is the body of a test package's TestMain: it starts stripe-mock,
+// passes its base URL (or why it could not start, so that the tests that
+// need it skip) to set, runs the tests, stops the mock and returns the exit
+// code for os.Exit.
+func RunTests(m interface{ Run() int }, set func(url string, err error)) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	mock, err := Start(ctx)
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "stripe-mock unavailable, its tests will be skipped: %v\n", err)
+		set("", err)
+	} else {
+		set(mock.URL, nil)
+	}
+	defer mock.Stop()
+	return m.Run()
+}
