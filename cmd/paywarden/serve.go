@@ -114,12 +114,7 @@ func runServe(ctx context.Context, e *env) error {
 	reg.MustRegister(newEventsCollector(st))
 
 	receiver := webhook.NewReceiver(webhook.Options{
-		Secrets: func(endpoint string, now time.Time) []paywarden.Secret {
-			if endpoint == webhook.DefaultEndpoint {
-				endpoint = "" // the secrets package's name for /webhooks/stripe
-			}
-			return mgr.ActiveSecrets(endpoint, now)
-		},
+		Secrets: mgr.ActiveSecrets,
 		Submit: func(ctx context.Context, ev *paywarden.Event) (bool, error) {
 			created, err := batcher.Submit(ctx, ev)
 			if errors.Is(err, groupcommit.ErrQueueFull) {

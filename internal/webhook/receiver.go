@@ -21,7 +21,9 @@ const DefaultEndpoint = "default"
 var ErrQueueFull = errors.New("write queue full")
 
 // SecretSource returns the webhook secrets of an endpoint that are active
-// at now. It is called on every request, so a reload takes effect at once.
+// at now; endpoint "" is POST /webhooks/stripe, as in the secrets
+// configuration. It is called on every request, so a reload takes effect
+// at once.
 type SecretSource func(endpoint string, now time.Time) []paywarden.Secret
 
 // Submitter durably stores an event and reports whether it was new. It
@@ -69,9 +71,6 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.received.Inc()
 
 	endpoint := r.PathValue("endpoint")
-	if endpoint == "" {
-		endpoint = DefaultEndpoint
-	}
 	if r.ContentLength > rc.o.MaxBody {
 		rc.reject(w, r, http.StatusRequestEntityTooLarge, "body_too_large", "Body exceeds the size limit.")
 		return
@@ -107,7 +106,11 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ev := env.Event(endpoint, body, now.UTC(), rc.o.APIVersion)
+	stored := endpoint
+	if stored == "" {
+		stored = DefaultEndpoint
+	}
+	ev := env.Event(stored, body, now.UTC(), rc.o.APIVersion)
 	created, err := rc.o.Submit(r.Context(), ev)
 	switch {
 	case errors.Is(err, ErrQueueFull):

@@ -59,7 +59,7 @@ func newTestReceiver(t testing.TB, now time.Time) (*Receiver, *recorder) {
 	rc := NewReceiver(Options{
 		Secrets: func(endpoint string, at time.Time) []paywarden.Secret {
 			switch endpoint {
-			case DefaultEndpoint:
+			case "":
 				// expired was active until an hour before t0.
 				if at.Before(t0.Add(-time.Hour)) {
 					return []paywarden.Secret{secretA, secretB, expired}
