@@ -2,6 +2,7 @@ package eventproc
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -86,7 +87,7 @@ func email(t *testing.T, db *sqlite.DB) string {
 		t.Fatal(err)
 	}
 	var want struct{ Email string }
-	if err := jsonUnmarshal(o.Data, &want); err != nil {
+	if err := json.Unmarshal(o.Data, &want); err != nil {
 		t.Fatal(err)
 	}
 	return want.Email

@@ -1,5 +1,0 @@
-package eventproc
-
-import "encoding/json"
-
-var jsonUnmarshal = json.Unmarshal
