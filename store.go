@@ -11,6 +11,7 @@ type Store interface {
 	TokenStore
 	IdempotencyStore
 	KeyStore
+	SyncStore
 
 	// Migrate applies pending migrations and returns how many it applied.
 	// On PostgreSQL it holds an advisory lock, so replicas may call it at once.
