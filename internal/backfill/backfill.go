@@ -1,0 +1,280 @@
+// Package backfill fills the local mirror from Stripe's list APIs: the
+// engine of `paywarden sync`.
+//
+// Each object type is paged through newest first (starting_after), and each
+// page is written to the mirror under the ordering guard before the type's
+// cursor is committed, so that a sync that was killed continues after the
+// last page it stored. A listed object's Version is the second before its
+// page was requested, and it counts as fetched: a webhook event created
+// after the request (or in the same second) always wins over the listing,
+// and a listing wins over any event created before it. An object the mirror
+// already holds exactly as listed is not written again, so a re-run that
+// reads the same objects writes nothing.
+package backfill
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/eventproc"
+	"github.com/paywarden/paywarden/internal/stripeapi"
+)
+
+// Lister reads one page of a list API: *stripeapi.Client, whose retry loop
+// and rate limiter every page goes through.
+type Lister interface {
+	ListPage(ctx context.Context, objectType string, p stripeapi.ListParams) (*stripeapi.ListPage, error)
+}
+
+// Store is what a backfill needs of the database.
+type Store interface {
+	paywarden.MirrorStore
+	paywarden.SyncStore
+}
+
+// Options configures Run.
+type Options struct {
+	// Types are the object types to sync, in order; empty means every type
+	// in paywarden.MirroredTypes.
+	Types []string
+	// Since keeps only objects created at or after it (whole seconds, as
+	// Stripe filters); zero means every object. A cursor started with
+	// another Since is started over.
+	Since time.Time
+	// Restart deletes the cursors of Types first, so that every type is
+	// listed again from its newest object.
+	Restart bool
+	// PageSize is the number of objects per page; zero means Stripe's
+	// maximum, 100.
+	PageSize int
+	// Progress is told of each type and page; nil means nothing is shown.
+	Progress Progress
+	// Logger receives a line per type; nil discards them.
+	Logger *slog.Logger
+}
+
+// Status says how the sync of one type ended.
+type Status string
+
+// The statuses of a TypeResult.
+const (
+	StatusDone    Status = "done"         // listed to the end in this run
+	StatusSkipped Status = "already done" // finished by an earlier run
+	StatusStopped Status = "stopped"      // interrupted or failed; the cursor holds its place
+	StatusPending Status = "not started"  // an earlier type stopped the run
+)
+
+// TypeResult is what a run did for one object type. The counts are this
+// run's; Cursor holds the totals since the type's listing started.
+type TypeResult struct {
+	Type      string
+	Status    Status
+	Resumed   bool // continued after the cursor of an earlier run
+	Listed    int64
+	Written   int64
+	Unchanged int64 // already in the mirror as listed
+	Newer     int64 // the mirror held a newer state, kept
+	Pages     int64
+	Duration  time.Duration
+	Cursor    *paywarden.SyncCursor
+}
+
+// Result is what a run did, one TypeResult per type in the order synced.
+type Result struct {
+	Types []TypeResult
+}
+
+// ValidateTypes checks that every type is mirrored and listable. EINVALID.
+func ValidateTypes(types []string) error {
+	for _, t := range types {
+		if !slices.Contains(paywarden.MirroredTypes, t) || !stripeapi.Lists(t) {
+			return paywarden.Errorf(paywarden.EINVALID, "paywarden does not sync objects of type %q", t)
+		}
+	}
+	return nil
+}
+
+// Run syncs each type of opts in turn and returns what it did, also when
+// it stops early: then the error says why (the context's error when it was
+// cancelled), the type that was being listed has StatusStopped and its
+// cursor keeps its place for the next run.
+func Run(ctx context.Context, l Lister, st Store, opts Options) (*Result, error) {
+	types := opts.Types
+	if len(types) == 0 {
+		types = paywarden.MirroredTypes
+	}
+	if err := ValidateTypes(types); err != nil {
+		return nil, err
+	}
+	if opts.PageSize < 0 || opts.PageSize > stripeapi.MaxListLimit {
+		return nil, paywarden.Errorf(paywarden.EINVALID, "a page holds 1 to %d objects", stripeapi.MaxListLimit)
+	}
+	if opts.Progress == nil {
+		opts.Progress = nopProgress{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	opts.Since = opts.Since.Truncate(time.Second)
+	if opts.Restart {
+		if _, err := st.DeleteSyncCursors(ctx, types); err != nil {
+			return nil, err
+		}
+	}
+	res := &Result{}
+	for i, typ := range types {
+		r, err := syncType(ctx, l, st, opts, typ)
+		res.Types = append(res.Types, r)
+		if err != nil {
+			for _, rest := range types[i+1:] {
+				res.Types = append(res.Types, TypeResult{Type: rest, Status: StatusPending})
+			}
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// syncType lists one type from its cursor to the end.
+func syncType(ctx context.Context, l Lister, st Store, opts Options, typ string) (r TypeResult, err error) {
+	start := time.Now()
+	r = TypeResult{Type: typ, Status: StatusStopped}
+	defer func() { r.Duration = time.Since(start) }()
+
+	cur, err := st.SyncCursor(ctx, typ)
+	switch {
+	case paywarden.ErrorCode(err) == paywarden.ENOTFOUND:
+		cur = &paywarden.SyncCursor{Type: typ, Since: opts.Since}
+	case err != nil:
+		return r, err
+	case !cur.Since.Equal(opts.Since):
+		opts.Logger.InfoContext(ctx, "sync starts the type over: --since changed", "type", typ,
+			"was", cur.Since, "now", opts.Since)
+		cur = &paywarden.SyncCursor{Type: typ, Since: opts.Since}
+	case cur.Done:
+		r.Status, r.Cursor, r.Duration = StatusSkipped, cur, time.Since(start)
+		opts.Progress.End(r)
+		return r, nil
+	}
+	r.Resumed = cur.LastID != ""
+	if cur.StartedAt.IsZero() {
+		cur.StartedAt = start
+	}
+	opts.Progress.Begin(typ, cur)
+	defer func() {
+		r.Cursor, r.Duration = cur, time.Since(start)
+		opts.Progress.End(r)
+	}()
+
+	for !cur.Done {
+		page, err := l.ListPage(ctx, typ, stripeapi.ListParams{
+			StartingAfter: cur.LastID, CreatedGTE: opts.Since, Limit: opts.PageSize,
+		})
+		if err != nil {
+			return r, err
+		}
+		// The page was read: store it and its cursor even if ctx is
+		// cancelled now, so that an interrupt loses no work.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		n, err := storePage(wctx, st, typ, page)
+		if err == nil {
+			next := *cur
+			next.Listed += int64(len(page.Objects))
+			next.Written, next.Unchanged, next.Newer = next.Written+n.written, next.Unchanged+n.unchanged, next.Newer+n.newer
+			next.Pages++
+			if len(page.Objects) > 0 {
+				next.LastID = n.lastID
+			}
+			next.Done = !page.HasMore || len(page.Objects) == 0
+			if err = st.SaveSyncCursor(wctx, &next); err == nil {
+				*cur = next
+			}
+		}
+		cancel()
+		if err != nil {
+			return r, err
+		}
+		r.Listed += int64(len(page.Objects))
+		r.Written, r.Unchanged, r.Newer = r.Written+n.written, r.Unchanged+n.unchanged, r.Newer+n.newer
+		r.Pages++
+		opts.Progress.Page(typ, len(page.Objects))
+		if err := ctx.Err(); err != nil && !cur.Done {
+			return r, err
+		}
+	}
+	r.Status = StatusDone
+	opts.Logger.InfoContext(ctx, "synced", "type", typ, "listed", r.Listed, "written", r.Written,
+		"unchanged", r.Unchanged, "newer_kept", r.Newer, "pages", r.Pages)
+	return r, nil
+}
+
+// pageCounts is what storing one page did.
+type pageCounts struct {
+	written, unchanged, newer int64
+	lastID                    string
+}
+
+// storePage writes a page's objects that differ from the mirror, under the
+// ordering guard.
+func storePage(ctx context.Context, st Store, typ string, page *stripeapi.ListPage) (pageCounts, error) {
+	var n pageCounts
+	// Stripe's created times are whole seconds: an event created in the
+	// second the page was requested may be newer than what the page shows,
+	// so the listing is dated the second before, and such an event wins.
+	version := page.SentAt.Truncate(time.Second).Add(-time.Second)
+	var objs []*paywarden.MirrorObject
+	for _, raw := range page.Objects {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, raw); err != nil {
+			return n, paywarden.Errorf(paywarden.ESTRIPEUNAVAILABLE, "Stripe listed a %s paywarden could not read.", typ)
+		}
+		o, err := eventproc.Extract(buf.Bytes())
+		if err != nil {
+			return n, &paywarden.Error{Code: paywarden.ESTRIPEUNAVAILABLE,
+				Message: fmt.Sprintf("Stripe listed a %s paywarden could not read.", typ), Err: err}
+		}
+		if o.Type != typ {
+			return n, paywarden.Errorf(paywarden.ESTRIPEUNAVAILABLE, "Stripe listed a %s among the %ss.", o.Type, typ)
+		}
+		n.lastID = o.ID
+		o.Version, o.Fetched = version, true
+		stored, err := st.Object(ctx, typ, o.ID)
+		switch {
+		case paywarden.ErrorCode(err) == paywarden.ENOTFOUND:
+		case err != nil:
+			return n, err
+		case sameJSON(stored.Data, o.Data):
+			n.unchanged++
+			continue
+		}
+		objs = append(objs, o)
+	}
+	written, err := st.UpsertObjects(ctx, objs)
+	if err != nil {
+		return n, err
+	}
+	for _, w := range written {
+		if w {
+			n.written++
+		} else {
+			n.newer++
+		}
+	}
+	return n, nil
+}
+
+// sameJSON reports whether two JSON texts are equal once compacted: Stripe
+// indents an object differently inside a list, an event or alone.
+func sameJSON(a, b []byte) bool {
+	var ca, cb bytes.Buffer
+	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
+		return false
+	}
+	return bytes.Equal(ca.Bytes(), cb.Bytes())
+}
