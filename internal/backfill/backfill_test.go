@@ -38,9 +38,9 @@ func mirrored(t *testing.T, st paywarden.Store, typ string) []string {
 
 // counts is the part of a TypeResult a test compares.
 type counts struct {
-	Type                                      string
-	Status                                    Status
-	Resumed                                   bool
+	Type                                     string
+	Status                                   Status
+	Resumed                                  bool
 	Listed, Written, Unchanged, Newer, Pages int64
 }
 
