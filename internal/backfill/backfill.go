@@ -55,7 +55,8 @@ type Options struct {
 	PageSize int
 	// Progress is told of each type and page; nil means nothing is shown.
 	Progress Progress
-	// Logger receives a line per type; nil discards them.
+	// Logger is told when a type starts over because Since changed; nil
+	// discards it.
 	Logger *slog.Logger
 }
 
@@ -209,8 +210,6 @@ func syncType(ctx context.Context, l Lister, st Store, opts Options, typ string)
 		}
 	}
 	r.Status = StatusDone
-	opts.Logger.InfoContext(ctx, "synced", "type", typ, "listed", r.Listed, "written", r.Written,
-		"unchanged", r.Unchanged, "newer_kept", r.Newer, "pages", r.Pages)
 	return r, nil
 }
 
