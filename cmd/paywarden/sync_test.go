@@ -28,6 +28,7 @@ type listFake struct {
 	*httptest.Server
 	readKey string
 	ids     []string // newest first
+	base    int64    // created of cus_0000
 
 	mu       sync.Mutex
 	requests []string // "path starting_after"
@@ -36,7 +37,8 @@ type listFake struct {
 }
 
 func newListFake(t *testing.T, customers int) *listFake {
-	f := &listFake{readKey: "rk_" + "test_" + randAlnum(32), arrived: make(chan struct{})}
+	f := &listFake{readKey: "rk_" + "test_" + randAlnum(32), arrived: make(chan struct{}),
+		base: time.Now().Add(-24 * time.Hour).Unix()}
 	for i := customers; i >= 1; i-- {
 		f.ids = append(f.ids, fmt.Sprintf("cus_%04d", i))
 	}
@@ -94,10 +96,9 @@ func (f *listFake) serve(w http.ResponseWriter, r *http.Request) {
 		ids = ids[:limit]
 	}
 	data := []map[string]any{}
-	base := time.Now().Add(-24 * time.Hour).Unix()
 	for _, id := range ids {
 		n, _ := strconv.Atoi(strings.TrimPrefix(id, "cus_"))
-		data = append(data, map[string]any{"id": id, "object": "customer", "created": base + int64(n), "livemode": false,
+		data = append(data, map[string]any{"id": id, "object": "customer", "created": f.base + int64(n), "livemode": false,
 			"email": id + "@example.com"})
 	}
 	json.NewEncoder(w).Encode(map[string]any{"object": "list", "url": r.URL.Path, "has_more": more, "data": data})
