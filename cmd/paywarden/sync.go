@@ -34,7 +34,9 @@ written again, so a re-run that finds nothing new writes nothing.
 
 It is resumable: a cursor per object type is committed after each page, so a sync that
 was interrupted or killed continues after the last page it stored. A type that finished
-is not listed again unless --restart is given or --since changes.
+is not listed again unless --restart is given or --since asks for objects older than
+those it listed; a --since its cursor covers (such as 720h given again later) continues
+or skips the type under the cursor's own bound.
 
   --objects LIST  comma-separated types, default all: customers, payment_intents, charges,
                   refunds, disputes, invoices, subscriptions, prices, products,

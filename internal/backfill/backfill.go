@@ -44,8 +44,12 @@ type Options struct {
 	// in paywarden.MirroredTypes.
 	Types []string
 	// Since keeps only objects created at or after it (whole seconds, as
-	// Stripe filters); zero means every object. A cursor started with
-	// another Since is started over.
+	// Stripe filters); zero means every object. A cursor whose listing
+	// already covers Since (it was started with the same or an earlier
+	// bound, or none) is continued, or skipped when done, with its own
+	// bound; one started with a later bound is started over, as it cannot
+	// hold the older objects asked for. So `--since 720h` given again a
+	// minute later resumes instead of starting over.
 	Since time.Time
 	// Restart deletes the cursors of Types first, so that every type is
 	// listed again from its newest object.
@@ -55,8 +59,8 @@ type Options struct {
 	PageSize int
 	// Progress is told of each type and page; nil means nothing is shown.
 	Progress Progress
-	// Logger is told when a type starts over because Since changed; nil
-	// discards it.
+	// Logger is told when a type starts over because Since asks for older
+	// objects than its cursor covers; nil discards it.
 	Logger *slog.Logger
 }
 
@@ -154,9 +158,9 @@ func syncType(ctx context.Context, l Lister, st Store, opts Options, typ string)
 		cur = &paywarden.SyncCursor{Type: typ, Since: opts.Since}
 	case err != nil:
 		return r, err
-	case !cur.Since.Equal(opts.Since):
-		opts.Logger.InfoContext(ctx, "sync starts the type over: --since changed", "type", typ,
-			"was", cur.Since, "now", opts.Since)
+	case cur.Since.After(opts.Since):
+		opts.Logger.InfoContext(ctx, "sync starts the type over: --since asks for older objects than it listed",
+			"type", typ, "listed_since", cur.Since, "since", opts.Since)
 		cur = &paywarden.SyncCursor{Type: typ, Since: opts.Since}
 	case cur.Done:
 		r.Status, r.Cursor, r.Duration = StatusSkipped, cur, time.Since(start)
@@ -175,7 +179,7 @@ func syncType(ctx context.Context, l Lister, st Store, opts Options, typ string)
 
 	for !cur.Done {
 		page, err := l.ListPage(ctx, typ, stripeapi.ListParams{
-			StartingAfter: cur.LastID, CreatedGTE: opts.Since, Limit: opts.PageSize,
+			StartingAfter: cur.LastID, CreatedGTE: cur.Since, Limit: opts.PageSize,
 		})
 		if err != nil {
 			return r, err

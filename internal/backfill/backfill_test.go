@@ -326,31 +326,53 @@ func TestListingVersion(t *testing.T) {
 	})
 }
 
-// TestSince passes --since as created[gte], and starts a type over when a
-// later run gives another --since.
+// TestSince passes --since as created[gte]. A later run whose --since its
+// cursor already covers skips or continues the type with the cursor's own
+// bound; one that asks for older objects starts the type over.
 func TestSince(t *testing.T) {
 	forEachStore(t, func(t *testing.T, st paywarden.Store) {
 		ctx := context.Background()
 		f := newFakeStripe(t)
 		all := f.add(paywarden.ObjectCustomer, "cus", 5)
 		c := f.client(t, nil)
-		since := time.Unix(all[1]["created"].(int64), 0) // cus_004 and newer
-		res, err := Run(ctx, c, st, Options{Types: []string{paywarden.ObjectCustomer}, Since: since.Add(300 * time.Millisecond)})
-		if err != nil {
-			t.Fatal(err)
+		created := func(i int) time.Time { return time.Unix(all[i]["created"].(int64), 0) } // all[0] is cus_005
+		run := func(what string, opts Options, want counts) {
+			t.Helper()
+			opts.Types = []string{paywarden.ObjectCustomer}
+			res, err := Run(ctx, c, st, opts)
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			if diff := cmp.Diff([]counts{want}, countsOf(res)); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", what, diff)
+			}
 		}
-		if diff := cmp.Diff([]counts{{paywarden.ObjectCustomer, StatusDone, false, 2, 2, 0, 0, 1}}, countsOf(res)); diff != "" {
-			t.Errorf("with --since (-want +got):\n%s", diff)
+		gte := func(i int) string { return fmt.Sprintf("created%%5Bgte%%5D=%d", created(i).Unix()) }
+
+		run("--since cus_004's second", Options{Since: created(1).Add(300 * time.Millisecond)},
+			counts{paywarden.ObjectCustomer, StatusDone, false, 2, 2, 0, 0, 1})
+		if q := f.query(0); !strings.Contains(q, gte(1)) {
+			t.Errorf("query: got %s, want %s", q, gte(1))
 		}
-		if q := f.query(0); !strings.Contains(q, fmt.Sprintf("created%%5Bgte%%5D=%d", since.Unix())) {
-			t.Errorf("query: got %s, want created[gte]=%d", q, since.Unix())
+		run("a later --since, covered", Options{Since: created(0)}, counts{Type: paywarden.ObjectCustomer, Status: StatusSkipped})
+		run("an earlier --since", Options{Since: created(2)}, counts{paywarden.ObjectCustomer, StatusDone, false, 3, 1, 2, 0, 1})
+		run("no --since", Options{}, counts{paywarden.ObjectCustomer, StatusDone, false, 5, 2, 3, 0, 1})
+		if n := len(f.log()); n != 3 || !strings.Contains(f.query(1), gte(2)) || strings.Contains(f.query(2), "created") {
+			t.Errorf("requests: got %d (%s, %s), want 3, the second from cus_003, the last unbounded", n, f.query(1), f.query(2))
 		}
-		res, err = Run(ctx, c, st, Options{Types: []string{paywarden.ObjectCustomer}})
-		if err != nil {
-			t.Fatal(err)
+
+		// An interrupted listing of every object resumes under a later
+		// --since, such as a duration given again, with its own bound.
+		ctx2, cancel := context.WithCancel(ctx)
+		arrived := f.holdRequest(5)
+		go func() { <-arrived; cancel() }()
+		if _, err := Run(ctx2, c, st, Options{Types: []string{paywarden.ObjectCustomer}, Restart: true, PageSize: 2}); err == nil {
+			t.Fatal("an interrupted run returned no error")
 		}
-		if diff := cmp.Diff([]counts{{paywarden.ObjectCustomer, StatusDone, false, 5, 3, 2, 0, 1}}, countsOf(res)); diff != "" {
-			t.Errorf("without --since after a run with it (-want +got):\n%s", diff)
+		run("a resumed run with a later --since", Options{Since: created(0), PageSize: 2},
+			counts{paywarden.ObjectCustomer, StatusDone, true, 3, 0, 3, 0, 2})
+		if q := f.query(5); strings.Contains(q, "created") || !strings.Contains(q, "starting_after=cus_004") {
+			t.Errorf("the resumed request: got %s, want after cus_004 without created[gte]", q)
 		}
 	})
 }
