@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -177,31 +178,25 @@ func syncType(ctx context.Context, l Lister, st Store, opts Options, typ string)
 		opts.Progress.End(r)
 	}()
 
+	startedOver := false
 	for !cur.Done {
 		page, err := l.ListPage(ctx, typ, stripeapi.ListParams{
 			StartingAfter: cur.LastID, CreatedGTE: cur.Since, Limit: opts.PageSize,
 		})
+		if err != nil && cur.LastID != "" && !startedOver && cursorGone(err) {
+			// The object the cursor stood after was deleted at Stripe
+			// since the page was stored: the listing cannot continue
+			// after it, so it starts over; what is stored is unchanged.
+			opts.Logger.WarnContext(ctx, "sync starts the type over: the object its cursor stood after is gone",
+				"type", typ, "after", cur.LastID)
+			startedOver = true
+			cur = &paywarden.SyncCursor{Type: typ, Since: cur.Since, StartedAt: time.Now()}
+			continue
+		}
 		if err != nil {
 			return r, err
 		}
-		// The page was read: store it and its cursor even if ctx is
-		// cancelled now, so that an interrupt loses no work.
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		n, err := storePage(wctx, st, typ, page)
-		if err == nil {
-			next := *cur
-			next.Listed += int64(len(page.Objects))
-			next.Written, next.Unchanged, next.Newer = next.Written+n.written, next.Unchanged+n.unchanged, next.Newer+n.newer
-			next.Pages++
-			if len(page.Objects) > 0 {
-				next.LastID = n.lastID
-			}
-			next.Done = !page.HasMore || len(page.Objects) == 0
-			if err = st.SaveSyncCursor(wctx, &next); err == nil {
-				*cur = next
-			}
-		}
-		cancel()
+		n, err := commitPage(ctx, st, cur, typ, page)
 		if err != nil {
 			return r, err
 		}
@@ -215,6 +210,40 @@ func syncType(ctx context.Context, l Lister, st Store, opts Options, typ string)
 	}
 	r.Status = StatusDone
 	return r, nil
+}
+
+// commitPage stores a page that was read, then advances cur past it and
+// commits it. Both writes go ahead even if ctx is cancelled meanwhile, so
+// that an interrupt loses no page it read; a crash between them only means
+// the page is read again, and found unchanged.
+func commitPage(ctx context.Context, st Store, cur *paywarden.SyncCursor, typ string, page *stripeapi.ListPage) (pageCounts, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	n, err := storePage(ctx, st, typ, page)
+	if err != nil {
+		return n, err
+	}
+	next := *cur
+	next.Listed += int64(len(page.Objects))
+	next.Written, next.Unchanged, next.Newer = next.Written+n.written, next.Unchanged+n.unchanged, next.Newer+n.newer
+	next.Pages++
+	if len(page.Objects) > 0 {
+		next.LastID = n.lastID
+	}
+	next.Done = !page.HasMore || len(page.Objects) == 0
+	if err := st.SaveSyncCursor(ctx, &next); err != nil {
+		return n, err
+	}
+	*cur = next
+	return n, nil
+}
+
+// cursorGone reports whether err is Stripe refusing starting_after because
+// it names no object.
+func cursorGone(err error) bool {
+	var e *paywarden.Error
+	return errors.As(err, &e) && e.Param == "starting_after" &&
+		(e.Code == paywarden.EINVALID || e.Code == paywarden.ENOTFOUND)
 }
 
 // pageCounts is what storing one page did.

@@ -245,6 +245,44 @@ func TestResume(t *testing.T) {
 	})
 }
 
+// TestCursorObjectGone resumes a listing whose cursor names an object
+// deleted at Stripe since: Stripe refuses starting_after, and the type is
+// listed again from its newest object, writing only what it had not
+// stored: cus_004 to cus_001, not cus_007 and cus_006 again.
+func TestCursorObjectGone(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st paywarden.Store) {
+		f := newFakeStripe(t)
+		f.add(paywarden.ObjectCustomer, "cus", 7)
+		c := f.client(t, nil)
+		opts := Options{Types: []string{paywarden.ObjectCustomer}, PageSize: 3}
+		ctx, cancel := context.WithCancel(context.Background())
+		arrived := f.holdRequest(2)
+		go func() { <-arrived; cancel() }()
+		if _, err := Run(ctx, c, st, opts); err == nil {
+			t.Fatal("an interrupted run returned no error")
+		}
+		f.remove(paywarden.ObjectCustomer, "cus_005")
+		res, err := Run(context.Background(), c, st, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]counts{{paywarden.ObjectCustomer, StatusDone, true, 6, 4, 2, 0, 2}}, countsOf(res)); diff != "" {
+			t.Errorf("the resumed run (-want +got):\n%s", diff)
+		}
+		want := []string{"/v1/customers ", "/v1/customers cus_005", "/v1/customers cus_005", "/v1/customers ", "/v1/customers cus_004"}
+		if diff := cmp.Diff(want, f.log()); diff != "" {
+			t.Errorf("requests (-want +got):\n%s", diff)
+		}
+		cur, err := st.SyncCursor(context.Background(), paywarden.ObjectCustomer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cur.Done || cur.LastID != "cus_001" || cur.Listed != 6 || cur.Pages != 2 {
+			t.Errorf("cursor: got %+v, want done after cus_001, 6 listed in 2 pages since it started over", cur)
+		}
+	})
+}
+
 // TestWebhookNewerKept lists objects the mirror already holds: state from
 // an event created after the listing is kept, state from an older event is
 // replaced.

@@ -88,6 +88,14 @@ func (f *fakeStripe) set(typ, id, field string, v any) {
 	f.t.Fatalf("no %s %s", typ, id)
 }
 
+// remove deletes an object, as deleting it at Stripe would.
+func (f *fakeStripe) remove(typ, id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	path := listPaths[typ]
+	f.objects[path] = slices.DeleteFunc(f.objects[path], func(o map[string]any) bool { return o["id"] == id })
+}
+
 // failRequest makes request number n (1-based, counting every request)
 // answer 429 with Retry-After: 2.
 func (f *fakeStripe) failRequest(n int) {
@@ -150,7 +158,7 @@ func (f *fakeStripe) serve(w http.ResponseWriter, r *http.Request) {
 	page, err := f.page(r.URL.Path, q)
 	if err != nil {
 		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprintf(w, `{"error":{"type":"invalid_request_error","code":"resource_missing","message":%q}}`, err.Error())
+		fmt.Fprintf(w, `{"error":{"type":"invalid_request_error","code":"resource_missing","param":"starting_after","message":%q}}`, err.Error())
 		return
 	}
 	// Indented, as Stripe answers: the mirror must not depend on it.
