@@ -10,6 +10,10 @@
 // and a listing wins over any event created before it. An object the mirror
 // already holds exactly as listed is not written again, so a re-run that
 // reads the same objects writes nothing.
+//
+// The listing is dated by the local clock and events by Stripe's: the
+// guard holds as long as the two agree within the second given away above,
+// which NTP keeps.
 package backfill
 
 import (

@@ -78,6 +78,9 @@ type ListPage struct {
 	SentAt time.Time
 }
 
+// rawList keeps the JSON of a list answer the SDK read.
+type rawList struct{ stripe.APIResource }
+
 // listPage is the part of a list answer that paywarden reads.
 type listPage struct {
 	Object  string            `json:"object"`
@@ -111,11 +114,11 @@ func (c *Client) ListPage(ctx context.Context, objectType string, p ListParams) 
 	// params cannot express created[gte] for every type through Call.
 	path := spec.path + "?" + q.Encode()
 	var (
-		obj    rawObject
+		obj    rawList
 		sentAt time.Time
 	)
 	err := c.call(ctx, "List "+objectType, paywarden.CapabilityRead, func(ctx context.Context, _ *stripe.Client, key string) error {
-		obj = rawObject{}
+		obj = rawList{}
 		sentAt = time.Now()
 		return c.backend.Call(http.MethodGet, path, key, &stripe.Params{Context: ctx}, &obj)
 	})
