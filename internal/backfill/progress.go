@@ -132,9 +132,9 @@ func (p *LogProgress) End(r TypeResult) {
 		"rate", Rate(r.Listed, r.Duration))
 }
 
-// Rate formats n objects in d as a rate per second, "-" for no time.
+// Rate formats n objects in d as a rate per second, "-" for none.
 func Rate(n int64, d time.Duration) string {
-	if d <= 0 {
+	if n == 0 || d <= 0 {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f/s", float64(n)/d.Seconds())
