@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -18,7 +17,7 @@ import (
 	"time"
 
 	"github.com/paywarden/paywarden"
-	"github.com/paywarden/paywarden/internal/sqlite"
+	"github.com/paywarden/paywarden/internal/postgres"
 )
 
 // listFake plays Stripe's list APIs for `paywarden sync`: n customers in
@@ -178,11 +177,23 @@ func TestSyncCommand(t *testing.T) {
 
 // TestSyncKill9 kills the real binary with SIGKILL while its second page
 // is in flight, then runs it again: the second run starts after the first
-// page, lists nothing twice, and the mirror ends with every customer.
+// page, lists nothing twice, and the mirror ends with every customer. On
+// SQLite and on PostgreSQL.
 func TestSyncKill9(t *testing.T) {
-	dir := t.TempDir()
-	f := newListFake(t, 250)
-	env := syncEnv(dir, f)
+	t.Run("sqlite", func(t *testing.T) {
+		dir := t.TempDir()
+		f := newListFake(t, 250)
+		testSyncKill9(t, dir, f, syncEnv(dir, f))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := postgres.TestURL(t)
+		dir := t.TempDir()
+		f := newListFake(t, 250)
+		testSyncKill9(t, dir, f, with(syncEnv(dir, f), "PAYWARDEN_DATABASE_URL", url))
+	})
+}
+
+func testSyncKill9(t *testing.T, dir string, f *listFake, env map[string]string) {
 	arrived := f.hold(2)
 
 	cmd := syncProc(t, dir, env)
@@ -205,7 +216,7 @@ func TestSyncKill9(t *testing.T) {
 	<-exited
 
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "paywarden.db"), nil)
+	db, err := openStore(ctx, env["PAYWARDEN_DATABASE_URL"], nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +241,7 @@ func TestSyncKill9(t *testing.T) {
 	if got := f.log(); !slices.Equal(got, want) {
 		t.Errorf("requests: got %v, want %v", got, want)
 	}
-	db, err = sqlite.Open(ctx, filepath.Join(dir, "paywarden.db"), nil)
+	db, err = openStore(ctx, env["PAYWARDEN_DATABASE_URL"], nil)
 	if err != nil {
 		t.Fatal(err)
 	}
