@@ -26,6 +26,14 @@ func (s EventStatus) Valid() bool {
 	return false
 }
 
+// Validate returns EINVALID unless s is one of the statuses above.
+func (s EventStatus) Validate() error {
+	if !s.Valid() {
+		return Errorf(EINVALID, "unknown event status %q", s)
+	}
+	return nil
+}
+
 // Event is a Stripe webhook event as paywarden stores it: the envelope
 // fields, decoded on receipt, and the raw payload, decoded fully later.
 type Event struct {
@@ -59,6 +67,42 @@ func (e *Event) Validate() error {
 	return nil
 }
 
+// ValidateEvents validates each event, so that a batch is stored whole or
+// not at all. EINVALID.
+func ValidateEvents(events []*Event) error {
+	for _, e := range events {
+		if err := e.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WithDefaults returns a copy of e as a store writes it: an empty Status
+// is pending, a zero ReceivedAt is now and a zero NextAttemptAt is
+// ReceivedAt.
+func (e *Event) WithDefaults(now time.Time) Event {
+	d := *e
+	if d.Status == "" {
+		d.Status = EventPending
+	}
+	d.ReceivedAt = orNow(d.ReceivedAt, now)
+	d.NextAttemptAt = orNow(d.NextAttemptAt, d.ReceivedAt)
+	return d
+}
+
+// orNow returns t, or now when t is zero.
+func orNow(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now
+	}
+	return t
+}
+
+// DefaultListLimit is how many items a list returns when its filter sets
+// no limit.
+const DefaultListLimit = 100
+
 // EventFilter selects events for ListEvents. Zero fields match everything.
 type EventFilter struct {
 	Status EventStatus
@@ -67,6 +111,32 @@ type EventFilter struct {
 	// (events are listed newest first).
 	StartingAfter string
 	Limit         int // default 100
+}
+
+// Validate returns EINVALID for an unknown Status.
+func (f *EventFilter) Validate() error {
+	if f.Status != "" {
+		return f.Status.Validate()
+	}
+	return nil
+}
+
+// WithDefaults returns f with a Limit that is not positive replaced by
+// DefaultListLimit.
+func (f EventFilter) WithDefaults() EventFilter {
+	if f.Limit <= 0 {
+		f.Limit = DefaultListLimit
+	}
+	return f
+}
+
+// ValidateClaim checks the arguments of ClaimEvents. EINVALID if owner is
+// empty or lease is not positive.
+func ValidateClaim(owner string, lease time.Duration) error {
+	if owner == "" || lease <= 0 {
+		return Errorf(EINVALID, "a claim needs an owner and a positive lease")
+	}
+	return nil
 }
 
 // EventStore stores webhook events and their processing state.

@@ -96,6 +96,24 @@ type KeyRecord struct {
 	LastSeen    time.Time
 }
 
+// Validate checks that the record can be stored. EINVALID without a
+// fingerprint or a capability.
+func (k *KeyRecord) Validate() error {
+	if k.Fingerprint == "" || k.Capability == "" {
+		return Errorf(EINVALID, "a key record needs a fingerprint and a capability")
+	}
+	return nil
+}
+
+// WithDefaults returns a copy of k as a store writes it: zero FirstSeen and
+// LastSeen are now.
+func (k *KeyRecord) WithDefaults(now time.Time) KeyRecord {
+	d := *k
+	d.FirstSeen = orNow(d.FirstSeen, now)
+	d.LastSeen = orNow(d.LastSeen, now)
+	return d
+}
+
 // KeyStore records the keys paywarden has loaded.
 type KeyStore interface {
 	// RecordKey inserts k or, when its fingerprint and capability are known,

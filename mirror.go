@@ -69,6 +69,17 @@ func (o *MirrorObject) Validate() error {
 	return nil
 }
 
+// ValidateObjects validates each object, so that a batch is written whole
+// or not at all. EINVALID.
+func ValidateObjects(objs []*MirrorObject) error {
+	for _, o := range objs {
+		if err := o.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // MirrorFilter selects objects of one type for ListObjects.
 type MirrorFilter struct {
 	Type          string // required
@@ -79,6 +90,23 @@ type MirrorFilter struct {
 	CreatedTo     time.Time // exclusive
 	StartingAfter string    // an object id: objects created before it
 	Limit         int       // default 100; negative means no limit
+}
+
+// Validate returns EINVALID without a Type.
+func (f *MirrorFilter) Validate() error {
+	if f.Type == "" {
+		return Errorf(EINVALID, "listing objects needs a type")
+	}
+	return nil
+}
+
+// WithDefaults returns f with a zero Limit replaced by DefaultListLimit; a
+// negative Limit, no limit, is kept.
+func (f MirrorFilter) WithDefaults() MirrorFilter {
+	if f.Limit == 0 {
+		f.Limit = DefaultListLimit
+	}
+	return f
 }
 
 // MirrorStore is the local copy of Stripe objects.

@@ -50,6 +50,28 @@ func (t *Token) Has(scope string) bool {
 // Revoked reports whether the token has been revoked.
 func (t *Token) Revoked() bool { return !t.RevokedAt.IsZero() }
 
+// Validate checks that the token can be stored. EINVALID without an id or
+// a hash, or with an empty scope.
+func (t *Token) Validate() error {
+	if t.ID == "" || len(t.Hash) == 0 {
+		return Errorf(EINVALID, "a token needs an id and a hash")
+	}
+	for _, s := range t.Scopes {
+		if s == "" {
+			return Errorf(EINVALID, "invalid scope %q", s)
+		}
+	}
+	return nil
+}
+
+// WithDefaults returns a copy of t as a store writes it: a zero CreatedAt
+// is now.
+func (t *Token) WithDefaults(now time.Time) Token {
+	d := *t
+	d.CreatedAt = orNow(d.CreatedAt, now)
+	return d
+}
+
 // TokenStore stores internal API tokens.
 type TokenStore interface {
 	// CreateToken stores t. EINVALID if its id or hash exists.
@@ -83,6 +105,32 @@ type IdempotencyRecord struct {
 
 // Done reports whether the record holds a finished response.
 func (r *IdempotencyRecord) Done() bool { return r.Status != 0 }
+
+// Validate checks that the record can be begun. EINVALID without a token
+// id, a key, LockedUntil or ExpiresAt.
+func (r *IdempotencyRecord) Validate() error {
+	if r.TokenID == "" || r.Key == "" || r.LockedUntil.IsZero() || r.ExpiresAt.IsZero() {
+		return Errorf(EINVALID, "an idempotency record needs a token, a key, a lock and an expiry")
+	}
+	return nil
+}
+
+// WithDefaults returns a copy of r as a store writes it: a zero CreatedAt
+// is now.
+func (r *IdempotencyRecord) WithDefaults(now time.Time) IdempotencyRecord {
+	d := *r
+	d.CreatedAt = orNow(d.CreatedAt, now)
+	return d
+}
+
+// ValidateFinishStatus checks the status FinishIdempotent stores: 0 means
+// in flight, so a finished response needs another. EINVALID.
+func ValidateFinishStatus(status int) error {
+	if status == 0 {
+		return Errorf(EINVALID, "a finished response needs a status")
+	}
+	return nil
+}
 
 // IdempotencyStore stores idempotency records.
 type IdempotencyStore interface {

@@ -55,10 +55,8 @@ func scanEvents(rows pgx.Rows) ([]*paywarden.Event, error) {
 // nothing stored, if any event lacks an id or has an unknown status.
 func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (created []bool, err error) {
 	defer wrap(&err, "postgres.InsertEvents(%d events)", len(events))
-	for _, e := range events {
-		if err := e.Validate(); err != nil {
-			return nil, err
-		}
+	if err := paywarden.ValidateEvents(events); err != nil {
+		return nil, err
 	}
 	if len(events) == 0 {
 		return []bool{}, nil
@@ -80,14 +78,9 @@ func insertEvents(ctx context.Context, tx pgx.Tx, events []*paywarden.Event, now
 		ON CONFLICT (id) DO NOTHING`
 	var b pgx.Batch
 	for _, e := range events {
-		status := e.Status
-		if status == "" {
-			status = paywarden.EventPending
-		}
-		received := orNow(e.ReceivedAt, now)
-		next := orNow(e.NextAttemptAt, received)
+		e := e.WithDefaults(now)
 		b.Queue(q, e.ID, e.Type, ts(e.Created), e.Livemode, e.APIVersion, e.ObjectID, e.ObjectType,
-			e.Endpoint, nonNil(e.Payload), string(status), e.Attempts, e.LastError, ts(received), ts(next),
+			e.Endpoint, nonNil(e.Payload), string(e.Status), e.Attempts, e.LastError, ts(e.ReceivedAt), ts(e.NextAttemptAt),
 			nullTS(e.ProcessedAt))
 	}
 	br := tx.SendBatch(ctx, &b)
@@ -125,8 +118,8 @@ func (a *args) add(v any) string {
 // f.StartingAfter names no event or f.Status is unknown.
 func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (es []*paywarden.Event, err error) {
 	defer wrap(&err, "postgres.ListEvents")
-	if f.Status != "" && !f.Status.Valid() {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "unknown event status %q", f.Status)
+	if err := f.Validate(); err != nil {
+		return nil, err
 	}
 	err = db.transact(ctx, func(tx pgx.Tx) error {
 		es, err = listEvents(ctx, tx, f)
@@ -160,10 +153,7 @@ func listEvents(ctx context.Context, tx pgx.Tx, f paywarden.EventFilter) ([]*pay
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
+	limit := f.WithDefaults().Limit
 	q += ` ORDER BY received_at DESC, id DESC LIMIT ` + a.add(limit)
 	rows, err := tx.Query(ctx, q, a...)
 	if err != nil {
@@ -179,8 +169,8 @@ func listEvents(ctx context.Context, tx pgx.Tx, f paywarden.EventFilter) ([]*pay
 // positive.
 func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) (es []*paywarden.Event, err error) {
 	defer wrap(&err, "postgres.ClaimEvents(%q, %d)", owner, limit)
-	if owner == "" || lease <= 0 {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "a claim needs an owner and a positive lease")
+	if err := paywarden.ValidateClaim(owner, lease); err != nil {
+		return nil, err
 	}
 	if limit <= 0 {
 		return nil, nil
@@ -228,10 +218,8 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 // nothing is written.
 func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*paywarden.MirrorObject) (err error) {
 	defer wrap(&err, "postgres.CompleteEvent(%q, %q)", id, owner)
-	for _, o := range objects {
-		if err := o.Validate(); err != nil {
-			return err
-		}
+	if err := paywarden.ValidateObjects(objects); err != nil {
+		return err
 	}
 	now := db.now()
 	return db.transact(ctx, func(tx pgx.Tx) error {
@@ -279,7 +267,9 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 	if dead {
 		status = paywarden.EventDead
 	}
-	retryAt = orNow(retryAt, db.now())
+	if retryAt.IsZero() {
+		retryAt = db.now()
+	}
 	return db.transact(ctx, func(tx pgx.Tx) error {
 		// A lost worker write leaves the event, whose insert was synced,
 		// to be processed again; see unsynced.
@@ -342,8 +332,8 @@ func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
 // it changed. EINVALID for an unknown status.
 func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (n int, err error) {
 	defer wrap(&err, "postgres.ReplayEvents(%q)", status)
-	if !status.Valid() {
-		return 0, paywarden.Errorf(paywarden.EINVALID, "unknown event status %q", status)
+	if err := status.Validate(); err != nil {
+		return 0, err
 	}
 	now := db.now()
 	err = db.transact(ctx, func(tx pgx.Tx) error {

@@ -31,10 +31,10 @@ func scanKey(row pgx.Row) (*paywarden.KeyRecord, error) {
 // fingerprint or capability.
 func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (stored *paywarden.KeyRecord, err error) {
 	defer wrap(&err, "postgres.RecordKey(%q)", k.Capability)
-	if k.Fingerprint == "" || k.Capability == "" {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "a key record needs a fingerprint and a capability")
+	if err := k.Validate(); err != nil {
+		return nil, err
 	}
-	now := db.now()
+	d := k.WithDefaults(db.now())
 	err = db.transact(ctx, func(tx pgx.Tx) error {
 		stored, err = scanKey(tx.QueryRow(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (fingerprint, capability) DO UPDATE SET
@@ -43,7 +43,7 @@ func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (stored *pa
 				last_seen = greatest(keys.last_seen, excluded.last_seen)
 			RETURNING `+keyColumns,
 			k.Fingerprint, k.Capability, k.Source, string(k.Kind), k.Livemode,
-			ts(orNow(k.FirstSeen, now)), ts(orNow(k.LastSeen, now))))
+			ts(d.FirstSeen), ts(d.LastSeen)))
 		return err
 	})
 	return stored, err

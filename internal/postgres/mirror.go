@@ -43,8 +43,8 @@ func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorOb
 // if f.Type is empty or f.StartingAfter names no object of that type.
 func (db *DB) ListObjects(ctx context.Context, f paywarden.MirrorFilter) (os []*paywarden.MirrorObject, err error) {
 	defer wrap(&err, "postgres.ListObjects(%q)", f.Type)
-	if f.Type == "" {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "listing objects needs a type")
+	if err := f.Validate(); err != nil {
+		return nil, err
 	}
 	err = db.transact(ctx, func(tx pgx.Tx) error {
 		os, err = listObjects(ctx, tx, f)
@@ -84,11 +84,8 @@ func listObjects(ctx context.Context, tx pgx.Tx, f paywarden.MirrorFilter) ([]*p
 	}
 	q := `SELECT ` + objectColumns + ` FROM mirror_objects WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY created DESC, id DESC`
-	switch {
-	case f.Limit == 0:
-		q += ` LIMIT 100`
-	case f.Limit > 0:
-		q += ` LIMIT ` + a.add(f.Limit)
+	if limit := f.WithDefaults().Limit; limit > 0 {
+		q += ` LIMIT ` + a.add(limit)
 	}
 	rows, err := tx.Query(ctx, q, a...)
 	if err != nil {
@@ -110,10 +107,8 @@ func listObjects(ctx context.Context, tx pgx.Tx, f paywarden.MirrorFilter) ([]*p
 // transaction, and reports for each whether it was written.
 func (db *DB) UpsertObjects(ctx context.Context, objs []*paywarden.MirrorObject) (written []bool, err error) {
 	defer wrap(&err, "postgres.UpsertObjects(%d objects)", len(objs))
-	for _, o := range objs {
-		if err := o.Validate(); err != nil {
-			return nil, err
-		}
+	if err := paywarden.ValidateObjects(objs); err != nil {
+		return nil, err
 	}
 	now := db.now()
 	err = db.transact(ctx, func(tx pgx.Tx) error {

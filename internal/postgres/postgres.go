@@ -263,14 +263,6 @@ func fromTS(v pgtype.Timestamptz) time.Time {
 	return v.Time.UTC()
 }
 
-// orNow returns t, or now when t is zero.
-func orNow(t, now time.Time) time.Time {
-	if t.IsZero() {
-		return now
-	}
-	return t
-}
-
 // nonNil keeps a nil []byte out of a NOT NULL bytea column.
 func nonNil(b []byte) []byte {
 	if b == nil {

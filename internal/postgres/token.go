@@ -34,19 +34,14 @@ func scanToken(row pgx.Row) (*paywarden.Token, error) {
 // hash exists. A zero CreatedAt is now.
 func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
 	defer wrap(&err, "postgres.CreateToken(%q)", t.ID)
-	if t.ID == "" || len(t.Hash) == 0 {
-		return paywarden.Errorf(paywarden.EINVALID, "a token needs an id and a hash")
-	}
-	for _, s := range t.Scopes {
-		if s == "" {
-			return paywarden.Errorf(paywarden.EINVALID, "invalid scope %q", s)
-		}
+	if err := t.Validate(); err != nil {
+		return err
 	}
 	scopes := t.Scopes
 	if scopes == nil {
 		scopes = []string{}
 	}
-	created := orNow(t.CreatedAt, db.now())
+	created := t.WithDefaults(db.now()).CreatedAt
 	return db.transact(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT DO NOTHING`,
@@ -141,8 +136,8 @@ func scanIdempotency(row pgx.Row) (*paywarden.IdempotencyRecord, error) {
 // id, key, LockedUntil or ExpiresAt.
 func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRecord) (existing *paywarden.IdempotencyRecord, err error) {
 	defer wrap(&err, "postgres.BeginIdempotent(%q, %q)", rec.TokenID, rec.Key)
-	if rec.TokenID == "" || rec.Key == "" || rec.LockedUntil.IsZero() || rec.ExpiresAt.IsZero() {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "an idempotency record needs a token, a key, a lock and an expiry")
+	if err := rec.Validate(); err != nil {
+		return nil, err
 	}
 	now := db.now()
 	err = db.transact(ctx, func(tx pgx.Tx) error {
@@ -156,7 +151,7 @@ func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRec
 }
 
 func beginIdempotent(ctx context.Context, tx pgx.Tx, rec *paywarden.IdempotencyRecord, now time.Time) (*paywarden.IdempotencyRecord, error) {
-	created := orNow(rec.CreatedAt, now)
+	created := rec.WithDefaults(now).CreatedAt
 	// Insert first: ON CONFLICT waits for a concurrent insert of the same
 	// key to commit or abort, so afterwards the row, if any, can be locked.
 	for {
@@ -199,8 +194,8 @@ func beginIdempotent(ctx context.Context, tx pgx.Tx, rec *paywarden.IdempotencyR
 // 0, ENOTFOUND if there is no record.
 func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status int, body []byte) (err error) {
 	defer wrap(&err, "postgres.FinishIdempotent(%q, %q)", tokenID, key)
-	if status == 0 {
-		return paywarden.Errorf(paywarden.EINVALID, "a finished response needs a status")
+	if err := paywarden.ValidateFinishStatus(status); err != nil {
+		return err
 	}
 	return db.transact(ctx, func(tx pgx.Tx) error {
 		if err := unsynced(ctx, tx); err != nil {

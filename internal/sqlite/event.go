@@ -52,10 +52,8 @@ func scanEvents(rows *sql.Rows) ([]*paywarden.Event, error) {
 // stored, if any event lacks an id or has an unknown status.
 func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (created []bool, err error) {
 	defer wrap(&err, "sqlite.InsertEvents(%d events)", len(events))
-	for _, e := range events {
-		if err := e.Validate(); err != nil {
-			return nil, err
-		}
+	if err := paywarden.ValidateEvents(events); err != nil {
+		return nil, err
 	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -79,14 +77,9 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []*paywarden.Event, no
 	defer stmt.Close()
 	created := make([]bool, len(events))
 	for i, e := range events {
-		status := e.Status
-		if status == "" {
-			status = paywarden.EventPending
-		}
-		received := orNow(e.ReceivedAt, now)
-		next := orNow(e.NextAttemptAt, received)
+		e := e.WithDefaults(now)
 		res, err := stmt.ExecContext(ctx, e.ID, e.Type, micros(e.Created), e.Livemode, e.APIVersion, e.ObjectID, e.ObjectType,
-			e.Endpoint, nonNil(e.Payload), string(status), e.Attempts, e.LastError, micros(received), micros(next),
+			e.Endpoint, nonNil(e.Payload), string(e.Status), e.Attempts, e.LastError, micros(e.ReceivedAt), micros(e.NextAttemptAt),
 			nullMicros(e.ProcessedAt))
 		if err != nil {
 			return nil, err
@@ -114,8 +107,8 @@ func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err err
 // f.StartingAfter names no event or f.Status is unknown.
 func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (_ []*paywarden.Event, err error) {
 	defer wrap(&err, "sqlite.ListEvents")
-	if f.Status != "" && !f.Status.Valid() {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "unknown event status %q", f.Status)
+	if err := f.Validate(); err != nil {
+		return nil, err
 	}
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -155,10 +148,7 @@ func listEvents(ctx context.Context, tx *sql.Tx, f paywarden.EventFilter) ([]*pa
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
+	limit := f.WithDefaults().Limit
 	q += ` ORDER BY received_at DESC, id DESC LIMIT ?`
 	args = append(args, limit)
 	rows, err := tx.QueryContext(ctx, q, args...)
@@ -182,8 +172,8 @@ const claimSelect = `SELECT id FROM events INDEXED BY events_due
 // is empty or lease is not positive.
 func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) (_ []*paywarden.Event, err error) {
 	defer wrap(&err, "sqlite.ClaimEvents(%q, %d)", owner, limit)
-	if owner == "" || lease <= 0 {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "a claim needs an owner and a positive lease")
+	if err := paywarden.ValidateClaim(owner, lease); err != nil {
+		return nil, err
 	}
 	if limit <= 0 {
 		return nil, nil
@@ -223,10 +213,8 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 // nothing is written.
 func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*paywarden.MirrorObject) (err error) {
 	defer wrap(&err, "sqlite.CompleteEvent(%q, %q)", id, owner)
-	for _, o := range objects {
-		if err := o.Validate(); err != nil {
-			return err
-		}
+	if err := paywarden.ValidateObjects(objects); err != nil {
+		return err
 	}
 	tx, done, err := db.beginUnsynced(ctx)
 	if err != nil {
@@ -275,6 +263,9 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 	if dead {
 		status = paywarden.EventDead
 	}
+	if retryAt.IsZero() {
+		retryAt = db.now()
+	}
 	tx, done, err := db.beginUnsynced(ctx)
 	if err != nil {
 		return err
@@ -283,7 +274,7 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 	res, err := tx.ExecContext(ctx, `UPDATE events
 		SET status = ?, last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
 		WHERE id = ? AND lease_owner = ?`,
-		string(status), reason, micros(orNow(retryAt, db.now())), id, owner)
+		string(status), reason, micros(retryAt), id, owner)
 	if err != nil {
 		return err
 	}
@@ -343,8 +334,8 @@ func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
 // it changed. EINVALID for an unknown status.
 func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (_ int, err error) {
 	defer wrap(&err, "sqlite.ReplayEvents(%q)", status)
-	if !status.Valid() {
-		return 0, paywarden.Errorf(paywarden.EINVALID, "unknown event status %q", status)
+	if err := status.Validate(); err != nil {
+		return 0, err
 	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {

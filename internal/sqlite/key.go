@@ -30,15 +30,15 @@ func scanKey(s scanner) (*paywarden.KeyRecord, error) {
 // fingerprint or capability.
 func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (_ *paywarden.KeyRecord, err error) {
 	defer wrap(&err, "sqlite.RecordKey(%q)", k.Capability)
-	if k.Fingerprint == "" || k.Capability == "" {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "a key record needs a fingerprint and a capability")
+	if err := k.Validate(); err != nil {
+		return nil, err
 	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	now := db.now()
+	d := k.WithDefaults(db.now())
 	stored, err := scanKey(tx.QueryRowContext(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (fingerprint, capability) DO UPDATE SET
 			source = excluded.source, kind = excluded.kind, livemode = excluded.livemode,
@@ -46,7 +46,7 @@ func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (_ *payward
 			last_seen = max(keys.last_seen, excluded.last_seen)
 		RETURNING `+keyColumns,
 		k.Fingerprint, k.Capability, k.Source, string(k.Kind), k.Livemode,
-		micros(orNow(k.FirstSeen, now)), micros(orNow(k.LastSeen, now))))
+		micros(d.FirstSeen), micros(d.LastSeen)))
 	if err != nil {
 		return nil, err
 	}

@@ -42,8 +42,8 @@ func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorOb
 // if f.Type is empty or f.StartingAfter names no object of that type.
 func (db *DB) ListObjects(ctx context.Context, f paywarden.MirrorFilter) (_ []*paywarden.MirrorObject, err error) {
 	defer wrap(&err, "sqlite.ListObjects(%q)", f.Type)
-	if f.Type == "" {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "listing objects needs a type")
+	if err := f.Validate(); err != nil {
+		return nil, err
 	}
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -86,10 +86,8 @@ func listObjects(ctx context.Context, tx *sql.Tx, f paywarden.MirrorFilter) ([]*
 		where = append(where, "(created < ? OR (created = ? AND id < ?))")
 		args = append(args, created, created, f.StartingAfter)
 	}
-	limit := f.Limit
-	if limit == 0 {
-		limit = 100
-	} else if limit < 0 {
+	limit := f.WithDefaults().Limit
+	if limit < 0 {
 		limit = -1 // SQLite: no limit
 	}
 	q := `SELECT ` + objectColumns + ` FROM mirror_objects WHERE ` + strings.Join(where, " AND ") +
@@ -114,10 +112,8 @@ func listObjects(ctx context.Context, tx *sql.Tx, f paywarden.MirrorFilter) ([]*
 // transaction, and reports for each whether it was written.
 func (db *DB) UpsertObjects(ctx context.Context, objs []*paywarden.MirrorObject) (written []bool, err error) {
 	defer wrap(&err, "sqlite.UpsertObjects(%d objects)", len(objs))
-	for _, o := range objs {
-		if err := o.Validate(); err != nil {
-			return nil, err
-		}
+	if err := paywarden.ValidateObjects(objs); err != nil {
+		return nil, err
 	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {

@@ -264,14 +264,6 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
-// orNow returns t, or now when t is zero.
-func orNow(t, now time.Time) time.Time {
-	if t.IsZero() {
-		return now
-	}
-	return t
-}
-
 // nonNil keeps a nil []byte out of a NOT NULL BLOB column.
 func nonNil(b []byte) []byte {
 	if b == nil {

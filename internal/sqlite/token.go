@@ -34,11 +34,12 @@ func scanToken(s scanner) (*paywarden.Token, error) {
 // a space, or if its id or hash exists. A zero CreatedAt is now.
 func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
 	defer wrap(&err, "sqlite.CreateToken(%q)", t.ID)
-	if t.ID == "" || len(t.Hash) == 0 {
-		return paywarden.Errorf(paywarden.EINVALID, "a token needs an id and a hash")
+	if err := t.Validate(); err != nil {
+		return err
 	}
 	for _, s := range t.Scopes {
-		if s == "" || strings.ContainsAny(s, " \t\n") {
+		// Scopes are stored joined by spaces.
+		if strings.ContainsAny(s, " \t\n") {
 			return paywarden.Errorf(paywarden.EINVALID, "invalid scope %q", s)
 		}
 	}
@@ -49,7 +50,7 @@ func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
-		t.ID, t.Name, strings.Join(t.Scopes, " "), t.Hash, micros(orNow(t.CreatedAt, db.now())),
+		t.ID, t.Name, strings.Join(t.Scopes, " "), t.Hash, micros(t.WithDefaults(db.now()).CreatedAt),
 		nullMicros(t.LastUsedAt), nullMicros(t.RevokedAt))
 	if err != nil {
 		return err
@@ -145,8 +146,8 @@ func scanIdempotency(s scanner) (*paywarden.IdempotencyRecord, error) {
 // EINVALID if rec lacks a token id, key, LockedUntil or ExpiresAt.
 func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRecord) (_ *paywarden.IdempotencyRecord, err error) {
 	defer wrap(&err, "sqlite.BeginIdempotent(%q, %q)", rec.TokenID, rec.Key)
-	if rec.TokenID == "" || rec.Key == "" || rec.LockedUntil.IsZero() || rec.ExpiresAt.IsZero() {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "an idempotency record needs a token, a key, a lock and an expiry")
+	if err := rec.Validate(); err != nil {
+		return nil, err
 	}
 	var existing *paywarden.IdempotencyRecord
 	err = db.unsyncedTx(ctx, func(tx *sql.Tx) (err error) {
@@ -157,13 +158,14 @@ func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRec
 }
 
 func beginIdempotent(ctx context.Context, tx *sql.Tx, rec *paywarden.IdempotencyRecord, now time.Time) (*paywarden.IdempotencyRecord, error) {
+	created := rec.WithDefaults(now).CreatedAt
 	old, err := scanIdempotency(tx.QueryRowContext(ctx,
 		`SELECT `+idempotencyColumns+` FROM idempotency WHERE token_id = ? AND key = ?`, rec.TokenID, rec.Key))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency (`+idempotencyColumns+`) VALUES (?, ?, ?, ?, 0, NULL, ?, ?)`,
 			rec.TokenID, rec.Key, nonNil(rec.RequestHash), micros(rec.LockedUntil),
-			micros(orNow(rec.CreatedAt, now)), micros(rec.ExpiresAt))
+			micros(created), micros(rec.ExpiresAt))
 		return nil, err
 	case err != nil:
 		return nil, err
@@ -172,7 +174,7 @@ func beginIdempotent(ctx context.Context, tx *sql.Tx, rec *paywarden.Idempotency
 		_, err := tx.ExecContext(ctx, `UPDATE idempotency
 			SET request_hash = ?, locked_until = ?, status = 0, body = NULL, created_at = ?, expires_at = ?
 			WHERE token_id = ? AND key = ?`,
-			nonNil(rec.RequestHash), micros(rec.LockedUntil), micros(orNow(rec.CreatedAt, now)), micros(rec.ExpiresAt),
+			nonNil(rec.RequestHash), micros(rec.LockedUntil), micros(created), micros(rec.ExpiresAt),
 			rec.TokenID, rec.Key)
 		return nil, err
 	case !old.Done() && !old.LockedUntil.After(now) && bytes.Equal(old.RequestHash, rec.RequestHash):
@@ -189,8 +191,8 @@ func beginIdempotent(ctx context.Context, tx *sql.Tx, rec *paywarden.Idempotency
 // 0, ENOTFOUND if there is no record.
 func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status int, body []byte) (err error) {
 	defer wrap(&err, "sqlite.FinishIdempotent(%q, %q)", tokenID, key)
-	if status == 0 {
-		return paywarden.Errorf(paywarden.EINVALID, "a finished response needs a status")
+	if err := paywarden.ValidateFinishStatus(status); err != nil {
+		return err
 	}
 	return db.unsyncedTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE idempotency SET status = ?, body = ?, locked_until = NULL
