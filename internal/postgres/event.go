@@ -3,58 +3,33 @@ package postgres
 import (
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-const eventColumns = `id, type, created, livemode, api_version, object_id, object_type, endpoint, payload,
-	status, attempts, last_error, received_at, next_attempt_at, processed_at`
-
 func scanEvent(row pgx.Row) (*paywarden.Event, error) {
-	var (
-		e                                  paywarden.Event
-		created, received, next, processed pgtype.Timestamptz
-		status                             string
-	)
-	err := row.Scan(&e.ID, &e.Type, &created, &e.Livemode, &e.APIVersion, &e.ObjectID, &e.ObjectType, &e.Endpoint, &e.Payload,
-		&status, &e.Attempts, &e.LastError, &received, &next, &processed)
-	if err != nil {
+	var e paywarden.Event
+	if err := row.Scan(rowmap.EventDest(&e, times)...); err != nil {
 		return nil, err
 	}
-	e.Status = paywarden.EventStatus(status)
-	e.Created = fromTS(created)
-	e.ReceivedAt = fromTS(received)
-	e.NextAttemptAt = fromTS(next)
-	e.ProcessedAt = fromTS(processed)
 	return &e, nil
 }
 
-func scanEvents(rows pgx.Rows) ([]*paywarden.Event, error) {
-	defer rows.Close()
-	var es []*paywarden.Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		es = append(es, e)
-	}
-	return es, rows.Err()
-}
+func scanEvents(rows pgx.Rows) ([]*paywarden.Event, error) { return scanAll(rows, scanEvent) }
 
 // InsertEvents stores a batch of new events in one transaction, sent as one
 // pgx.Batch; see paywarden.EventStore. An empty Status is pending, a zero
 // ReceivedAt is now and a zero NextAttemptAt is ReceivedAt. EINVALID, and
 // nothing stored, if any event lacks an id or has an unknown status.
 func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (created []bool, err error) {
-	defer wrap(&err, "postgres.InsertEvents(%d events)", len(events))
+	defer derrors.Wrap(&err, "postgres.InsertEvents(%d events)", len(events))
 	if err := paywarden.ValidateEvents(events); err != nil {
 		return nil, err
 	}
@@ -73,15 +48,13 @@ func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (crea
 }
 
 func insertEvents(ctx context.Context, tx pgx.Tx, events []*paywarden.Event, now time.Time) ([]bool, error) {
-	const q = `INSERT INTO events (` + eventColumns + `)
+	const q = `INSERT INTO events (` + rowmap.EventColumns + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (id) DO NOTHING`
 	var b pgx.Batch
 	for _, e := range events {
 		e := e.WithDefaults(now)
-		b.Queue(q, e.ID, e.Type, ts(e.Created), e.Livemode, e.APIVersion, e.ObjectID, e.ObjectType,
-			e.Endpoint, nonNil(e.Payload), string(e.Status), e.Attempts, e.LastError, ts(e.ReceivedAt), ts(e.NextAttemptAt),
-			nullTS(e.ProcessedAt))
+		b.Queue(q, rowmap.EventValues(&e, times)...)
 	}
 	br := tx.SendBatch(ctx, &b)
 	defer br.Close()
@@ -98,8 +71,8 @@ func insertEvents(ctx context.Context, tx pgx.Tx, events []*paywarden.Event, now
 
 // Event returns one event. ENOTFOUND if there is none.
 func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err error) {
-	defer wrap(&err, "postgres.Event(%q)", id)
-	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
+	defer derrors.Wrap(&err, "postgres.Event(%q)", id)
+	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+rowmap.EventColumns+` FROM events WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
 	}
@@ -117,7 +90,7 @@ func (a *args) add(v any) string {
 // ListEvents returns events newest received first. EINVALID if
 // f.StartingAfter names no event or f.Status is unknown.
 func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (es []*paywarden.Event, err error) {
-	defer wrap(&err, "postgres.ListEvents")
+	defer derrors.Wrap(&err, "postgres.ListEvents")
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
@@ -149,7 +122,7 @@ func listEvents(ctx context.Context, tx pgx.Tx, f paywarden.EventFilter) ([]*pay
 		}
 		where = append(where, "(received_at, id) < ("+a.add(received)+", "+a.add(f.StartingAfter)+")")
 	}
-	q := `SELECT ` + eventColumns + ` FROM events`
+	q := `SELECT ` + rowmap.EventColumns + ` FROM events`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -168,7 +141,7 @@ func listEvents(ctx context.Context, tx pgx.Tx, f paywarden.EventFilter) ([]*pay
 // counts as an attempt. EINVALID if owner is empty or lease is not
 // positive.
 func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) (es []*paywarden.Event, err error) {
-	defer wrap(&err, "postgres.ClaimEvents(%q, %d)", owner, limit)
+	defer derrors.Wrap(&err, "postgres.ClaimEvents(%q, %d)", owner, limit)
 	if err := paywarden.ValidateClaim(owner, lease); err != nil {
 		return nil, err
 	}
@@ -191,7 +164,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 				ORDER BY created, id
 				LIMIT $4
 				FOR UPDATE SKIP LOCKED)
-			RETURNING `+eventColumns,
+			RETURNING `+rowmap.EventColumns,
 			owner, ts(now.Add(lease)), ts(now), limit)
 		if err != nil {
 			return err
@@ -202,13 +175,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 	if err != nil {
 		return nil, err
 	}
-	// RETURNING promises no order.
-	slices.SortFunc(es, func(a, b *paywarden.Event) int {
-		if c := a.Created.Compare(b.Created); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	rowmap.SortClaimed(es)
 	return es, nil
 }
 
@@ -217,7 +184,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 // the lease was lost, ENOTFOUND if there is no such event; in both cases
 // nothing is written.
 func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*paywarden.MirrorObject) (err error) {
-	defer wrap(&err, "postgres.CompleteEvent(%q, %q)", id, owner)
+	defer derrors.Wrap(&err, "postgres.CompleteEvent(%q, %q)", id, owner)
 	if err := paywarden.ValidateObjects(objects); err != nil {
 		return err
 	}
@@ -262,7 +229,7 @@ func leaseHeld(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, id string)
 // due again at retryAt (now if zero), or dead. EUNAVAILABLE if the lease was
 // lost, ENOTFOUND if there is no such event.
 func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt time.Time, dead bool) (err error) {
-	defer wrap(&err, "postgres.FailEvent(%q, %q)", id, owner)
+	defer derrors.Wrap(&err, "postgres.FailEvent(%q, %q)", id, owner)
 	status := paywarden.EventFailed
 	if dead {
 		status = paywarden.EventDead
@@ -289,7 +256,7 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 
 // ReleaseEvent gives back a claimed event; see paywarden.EventStore.
 func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
-	defer wrap(&err, "postgres.ReleaseEvent(%q, %q)", id, owner)
+	defer derrors.Wrap(&err, "postgres.ReleaseEvent(%q, %q)", id, owner)
 	return db.transact(ctx, func(tx pgx.Tx) error {
 		// A lost worker write leaves the event, whose insert was synced,
 		// to be processed again; see unsynced.
@@ -314,7 +281,7 @@ const replaySet = `SET status = 'pending', next_attempt_at = $1, attempts = 0, p
 // ReplayEvent sets an event back to pending, due now, with its attempts
 // reset and any lease dropped. ENOTFOUND if there is none.
 func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
-	defer wrap(&err, "postgres.ReplayEvent(%q)", id)
+	defer derrors.Wrap(&err, "postgres.ReplayEvent(%q)", id)
 	now := db.now()
 	return db.transact(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE events `+replaySet+` WHERE id = $2`, ts(now), id)
@@ -331,7 +298,7 @@ func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
 // ReplayEvents replays every event of the given status and returns how many
 // it changed. EINVALID for an unknown status.
 func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (n int, err error) {
-	defer wrap(&err, "postgres.ReplayEvents(%q)", status)
+	defer derrors.Wrap(&err, "postgres.ReplayEvents(%q)", status)
 	if err := status.Validate(); err != nil {
 		return 0, err
 	}
@@ -347,11 +314,8 @@ func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (n
 // CountEvents returns the number of events in each status, every status
 // present.
 func (db *DB) CountEvents(ctx context.Context) (_ map[paywarden.EventStatus]int, err error) {
-	defer wrap(&err, "postgres.CountEvents")
-	counts := map[paywarden.EventStatus]int{
-		paywarden.EventPending: 0, paywarden.EventProcessed: 0, paywarden.EventFailed: 0,
-		paywarden.EventDead: 0, paywarden.EventQuarantined: 0,
-	}
+	defer derrors.Wrap(&err, "postgres.CountEvents")
+	counts := rowmap.StatusCounts()
 	rows, err := db.pool.Query(ctx, `SELECT status, count(*) FROM events GROUP BY status`)
 	if err != nil {
 		return nil, err

@@ -7,32 +7,24 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-const objectColumns = `type, id, livemode, customer, status, currency, amount, created, data, version, fetched, event_id`
-
 func scanObject(row pgx.Row) (*paywarden.MirrorObject, error) {
-	var (
-		o                paywarden.MirrorObject
-		created, version pgtype.Timestamptz
-	)
-	err := row.Scan(&o.Type, &o.ID, &o.Livemode, &o.Customer, &o.Status, &o.Currency, &o.Amount, &created, &o.Data,
-		&version, &o.Fetched, &o.EventID)
-	if err != nil {
+	var o paywarden.MirrorObject
+	if err := row.Scan(rowmap.ObjectDest(&o, times)...); err != nil {
 		return nil, err
 	}
-	o.Created = fromTS(created)
-	o.Version = fromTS(version)
 	return &o, nil
 }
 
 // Object returns one object. ENOTFOUND if there is none.
 func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorObject, err error) {
-	defer wrap(&err, "postgres.Object(%q, %q)", typ, id)
+	defer derrors.Wrap(&err, "postgres.Object(%q, %q)", typ, id)
 	o, err := scanObject(db.pool.QueryRow(ctx,
-		`SELECT `+objectColumns+` FROM mirror_objects WHERE type = $1 AND id = $2`, typ, id))
+		`SELECT `+rowmap.ObjectColumns+` FROM mirror_objects WHERE type = $1 AND id = $2`, typ, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "%s %s not found", typ, id)
 	}
@@ -42,7 +34,7 @@ func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorOb
 // ListObjects returns objects of one type, newest Created first. EINVALID
 // if f.Type is empty or f.StartingAfter names no object of that type.
 func (db *DB) ListObjects(ctx context.Context, f paywarden.MirrorFilter) (os []*paywarden.MirrorObject, err error) {
-	defer wrap(&err, "postgres.ListObjects(%q)", f.Type)
+	defer derrors.Wrap(&err, "postgres.ListObjects(%q)", f.Type)
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
@@ -82,7 +74,7 @@ func listObjects(ctx context.Context, tx pgx.Tx, f paywarden.MirrorFilter) ([]*p
 		}
 		where = append(where, "(created, id) < ("+a.add(created)+", "+a.add(f.StartingAfter)+")")
 	}
-	q := `SELECT ` + objectColumns + ` FROM mirror_objects WHERE ` + strings.Join(where, " AND ") +
+	q := `SELECT ` + rowmap.ObjectColumns + ` FROM mirror_objects WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY created DESC, id DESC`
 	if limit := f.WithDefaults().Limit; limit > 0 {
 		q += ` LIMIT ` + a.add(limit)
@@ -91,22 +83,13 @@ func listObjects(ctx context.Context, tx pgx.Tx, f paywarden.MirrorFilter) ([]*p
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var os []*paywarden.MirrorObject
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
-			return nil, err
-		}
-		os = append(os, o)
-	}
-	return os, rows.Err()
+	return scanAll(rows, scanObject)
 }
 
 // UpsertObjects writes objects under the ordering guard, in one
 // transaction, and reports for each whether it was written.
 func (db *DB) UpsertObjects(ctx context.Context, objs []*paywarden.MirrorObject) (written []bool, err error) {
-	defer wrap(&err, "postgres.UpsertObjects(%d objects)", len(objs))
+	defer derrors.Wrap(&err, "postgres.UpsertObjects(%d objects)", len(objs))
 	if err := paywarden.ValidateObjects(objs); err != nil {
 		return nil, err
 	}
@@ -128,7 +111,7 @@ func upsertObjects(ctx context.Context, tx pgx.Tx, objs []*paywarden.MirrorObjec
 	if len(objs) == 0 {
 		return nil, nil
 	}
-	const q = `INSERT INTO mirror_objects (` + objectColumns + `, updated_at)
+	const q = `INSERT INTO mirror_objects (` + rowmap.ObjectColumns + `, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (type, id) DO UPDATE SET
 			livemode = excluded.livemode, customer = excluded.customer, status = excluded.status,
@@ -139,8 +122,7 @@ func upsertObjects(ctx context.Context, tx pgx.Tx, objs []*paywarden.MirrorObjec
 			OR (excluded.version = mirror_objects.version AND excluded.fetched)`
 	var b pgx.Batch
 	for _, o := range objs {
-		b.Queue(q, o.Type, o.ID, o.Livemode, o.Customer, o.Status, o.Currency, o.Amount,
-			ts(o.Created), nonNil(o.Data), ts(o.Version), o.Fetched, o.EventID, ts(now))
+		b.Queue(q, rowmap.ObjectValues(o, now, times)...)
 	}
 	br := tx.SendBatch(ctx, &b)
 	defer br.Close()

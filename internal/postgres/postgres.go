@@ -16,7 +16,6 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"time"
@@ -26,7 +25,9 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
 	"github.com/paywarden/paywarden/internal/migration"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
 //go:embed migrations/*.sql
@@ -47,7 +48,7 @@ var _ paywarden.Store = (*DB)(nil)
 // call Migrate, or check PendingMigrations.
 func Open(ctx context.Context, url string, logger *slog.Logger) (_ *DB, err error) {
 	// The URL may hold a password: never put it in an error.
-	defer wrap(&err, "postgres.Open")
+	defer derrors.Wrap(&err, "postgres.Open")
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, paywarden.Errorf(paywarden.EINVALID, "invalid PostgreSQL URL")
@@ -81,7 +82,7 @@ func (db *DB) Close() error {
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) (err error) {
-	defer wrap(&err, "postgres.Ping")
+	defer derrors.Wrap(&err, "postgres.Ping")
 	return db.pool.Ping(ctx)
 }
 
@@ -145,7 +146,7 @@ const migrateLock = `hashtext('paywarden.migrate.' || current_schema())`
 // replicas that start together migrate one after the other, the later
 // ones finding nothing to do.
 func (db *DB) Migrate(ctx context.Context) (n int, err error) {
-	defer wrap(&err, "postgres.Migrate")
+	defer derrors.Wrap(&err, "postgres.Migrate")
 	ms, err := migrations()
 	if err != nil {
 		return 0, err
@@ -182,7 +183,7 @@ func (db *DB) Migrate(ctx context.Context) (n int, err error) {
 }
 
 func applyMigration(ctx context.Context, conn *pgx.Conn, m migration.Migration, now time.Time) (applied bool, err error) {
-	defer wrap(&err, "migration %s", m.Name)
+	defer derrors.Wrap(&err, "migration %s", m.Name)
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return false, err
@@ -207,7 +208,7 @@ func applyMigration(ctx context.Context, conn *pgx.Conn, m migration.Migration, 
 
 // PendingMigrations returns how many embedded migrations are not applied.
 func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
-	defer wrap(&err, "postgres.PendingMigrations")
+	defer derrors.Wrap(&err, "postgres.PendingMigrations")
 	ms, err := migrations()
 	if err != nil {
 		return 0, err
@@ -235,14 +236,6 @@ func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
 	return n, nil
 }
 
-// wrap adds context to a non-nil *errp, keeping it in the chain so that
-// paywarden.ErrorCode still finds a code.
-func wrap(errp *error, format string, args ...any) {
-	if *errp != nil {
-		*errp = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *errp)
-	}
-}
-
 // ts is how a time is written: UTC, truncated to the microsecond, as SQLite
 // stores it (PostgreSQL would round).
 func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
@@ -255,18 +248,27 @@ func nullTS(t time.Time) pgtype.Timestamptz {
 	return pgtype.Timestamptz{Time: ts(t), Valid: true}
 }
 
-// fromTS reads a stored time in UTC; NULL is the zero time.
-func fromTS(v pgtype.Timestamptz) time.Time {
-	if !v.Valid {
-		return time.Time{}
+// tsDest scans a stored time into *t, in UTC; NULL is the zero time.
+type tsDest struct{ t *time.Time }
+
+func (d tsDest) ScanTimestamptz(v pgtype.Timestamptz) error {
+	*d.t = time.Time{}
+	if v.Valid {
+		*d.t = v.Time.UTC()
 	}
-	return v.Time.UTC()
+	return nil
 }
 
-// nonNil keeps a nil []byte out of a NOT NULL bytea column.
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
+// times is how this store writes and reads times, for package rowmap.
+var times = rowmap.Times{
+	Value: func(t time.Time) any { return ts(t) },
+	Null:  func(t time.Time) any { return nullTS(t) },
+	Dest:  func(t *time.Time) any { return tsDest{t} },
+}
+
+// scanAll scans every row with scan and closes rows. Unlike
+// pgx.CollectRows it returns nil, not an empty slice, for no rows, as the
+// SQLite store does.
+func scanAll[T any](rows pgx.Rows, scan func(pgx.Row) (*T, error)) ([]*T, error) {
+	return pgx.AppendRows[*T, []*T](nil, rows, func(row pgx.CollectableRow) (*T, error) { return scan(row) })
 }

@@ -4,54 +4,30 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-const eventColumns = `id, type, created, livemode, api_version, object_id, object_type, endpoint, payload,
-	status, attempts, last_error, received_at, next_attempt_at, processed_at`
-
 func scanEvent(s scanner) (*paywarden.Event, error) {
-	var (
-		e                                  paywarden.Event
-		created, received, next, processed sql.NullInt64
-		status                             string
-	)
-	err := s.Scan(&e.ID, &e.Type, &created, &e.Livemode, &e.APIVersion, &e.ObjectID, &e.ObjectType, &e.Endpoint, &e.Payload,
-		&status, &e.Attempts, &e.LastError, &received, &next, &processed)
-	if err != nil {
+	var e paywarden.Event
+	if err := s.Scan(rowmap.EventDest(&e, times)...); err != nil {
 		return nil, err
 	}
-	e.Status = paywarden.EventStatus(status)
-	e.Created = fromMicros(created)
-	e.ReceivedAt = fromMicros(received)
-	e.NextAttemptAt = fromMicros(next)
-	e.ProcessedAt = fromMicros(processed)
 	return &e, nil
 }
 
-func scanEvents(rows *sql.Rows) ([]*paywarden.Event, error) {
-	defer rows.Close()
-	var es []*paywarden.Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		es = append(es, e)
-	}
-	return es, rows.Err()
-}
+func scanEvents(rows *sql.Rows) ([]*paywarden.Event, error) { return scanAll(rows, scanEvent) }
 
 // InsertEvents stores a batch of new events in one transaction; see
 // paywarden.EventStore. An empty Status is pending, a zero ReceivedAt is
 // now and a zero NextAttemptAt is ReceivedAt. EINVALID, and nothing
 // stored, if any event lacks an id or has an unknown status.
 func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (created []bool, err error) {
-	defer wrap(&err, "sqlite.InsertEvents(%d events)", len(events))
+	defer derrors.Wrap(&err, "sqlite.InsertEvents(%d events)", len(events))
 	if err := paywarden.ValidateEvents(events); err != nil {
 		return nil, err
 	}
@@ -68,7 +44,7 @@ func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (crea
 }
 
 func insertEvents(ctx context.Context, tx *sql.Tx, events []*paywarden.Event, now time.Time) ([]bool, error) {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO events (`+eventColumns+`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO events (`+rowmap.EventColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
@@ -78,9 +54,7 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []*paywarden.Event, no
 	created := make([]bool, len(events))
 	for i, e := range events {
 		e := e.WithDefaults(now)
-		res, err := stmt.ExecContext(ctx, e.ID, e.Type, micros(e.Created), e.Livemode, e.APIVersion, e.ObjectID, e.ObjectType,
-			e.Endpoint, nonNil(e.Payload), string(e.Status), e.Attempts, e.LastError, micros(e.ReceivedAt), micros(e.NextAttemptAt),
-			nullMicros(e.ProcessedAt))
+		res, err := stmt.ExecContext(ctx, rowmap.EventValues(&e, times)...)
 		if err != nil {
 			return nil, err
 		}
@@ -95,8 +69,8 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []*paywarden.Event, no
 
 // Event returns one event. ENOTFOUND if there is none.
 func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err error) {
-	defer wrap(&err, "sqlite.Event(%q)", id)
-	e, err := scanEvent(db.read.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
+	defer derrors.Wrap(&err, "sqlite.Event(%q)", id)
+	e, err := scanEvent(db.read.QueryRowContext(ctx, `SELECT `+rowmap.EventColumns+` FROM events WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
 	}
@@ -106,7 +80,7 @@ func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err err
 // ListEvents returns events newest received first. EINVALID if
 // f.StartingAfter names no event or f.Status is unknown.
 func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (_ []*paywarden.Event, err error) {
-	defer wrap(&err, "sqlite.ListEvents")
+	defer derrors.Wrap(&err, "sqlite.ListEvents")
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
@@ -144,7 +118,7 @@ func listEvents(ctx context.Context, tx *sql.Tx, f paywarden.EventFilter) ([]*pa
 		where = append(where, "(received_at < ? OR (received_at = ? AND id < ?))")
 		args = append(args, received, received, f.StartingAfter)
 	}
-	q := `SELECT ` + eventColumns + ` FROM events`
+	q := `SELECT ` + rowmap.EventColumns + ` FROM events`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -171,7 +145,7 @@ const claimSelect = `SELECT id FROM events INDEXED BY events_due
 // paywarden.EventStore. Each claim counts as an attempt. EINVALID if owner
 // is empty or lease is not positive.
 func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) (_ []*paywarden.Event, err error) {
-	defer wrap(&err, "sqlite.ClaimEvents(%q, %d)", owner, limit)
+	defer derrors.Wrap(&err, "sqlite.ClaimEvents(%q, %d)", owner, limit)
 	if err := paywarden.ValidateClaim(owner, lease); err != nil {
 		return nil, err
 	}
@@ -187,7 +161,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 	rows, err := tx.QueryContext(ctx, `UPDATE events
 		SET lease_owner = :owner, lease_until = :until, attempts = attempts + 1
 		WHERE id IN (`+claimSelect+`)
-		RETURNING `+eventColumns,
+		RETURNING `+rowmap.EventColumns,
 		sql.Named("owner", owner), sql.Named("until", micros(now.Add(lease))),
 		sql.Named("now", micros(now)), sql.Named("limit", limit))
 	if err != nil {
@@ -197,13 +171,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 	if err != nil {
 		return nil, err
 	}
-	// RETURNING promises no order.
-	slices.SortFunc(es, func(a, b *paywarden.Event) int {
-		if c := a.Created.Compare(b.Created); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	rowmap.SortClaimed(es)
 	return es, tx.Commit()
 }
 
@@ -212,7 +180,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 // the lease was lost, ENOTFOUND if there is no such event; in both cases
 // nothing is written.
 func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*paywarden.MirrorObject) (err error) {
-	defer wrap(&err, "sqlite.CompleteEvent(%q, %q)", id, owner)
+	defer derrors.Wrap(&err, "sqlite.CompleteEvent(%q, %q)", id, owner)
 	if err := paywarden.ValidateObjects(objects); err != nil {
 		return err
 	}
@@ -258,7 +226,7 @@ func leaseHeld(ctx context.Context, tx *sql.Tx, res sql.Result, id string) error
 // due again at retryAt (now if zero), or dead. EUNAVAILABLE if the lease was
 // lost, ENOTFOUND if there is no such event.
 func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt time.Time, dead bool) (err error) {
-	defer wrap(&err, "sqlite.FailEvent(%q, %q)", id, owner)
+	defer derrors.Wrap(&err, "sqlite.FailEvent(%q, %q)", id, owner)
 	status := paywarden.EventFailed
 	if dead {
 		status = paywarden.EventDead
@@ -286,7 +254,7 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 
 // ReleaseEvent gives back a claimed event; see paywarden.EventStore.
 func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
-	defer wrap(&err, "sqlite.ReleaseEvent(%q, %q)", id, owner)
+	defer derrors.Wrap(&err, "sqlite.ReleaseEvent(%q, %q)", id, owner)
 	tx, done, err := db.beginUnsynced(ctx)
 	if err != nil {
 		return err
@@ -312,7 +280,7 @@ const replaySet = `SET status = 'pending', next_attempt_at = ?, attempts = 0, pr
 // ReplayEvent sets an event back to pending, due now, with its attempts
 // reset and any lease dropped. ENOTFOUND if there is none.
 func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
-	defer wrap(&err, "sqlite.ReplayEvent(%q)", id)
+	defer derrors.Wrap(&err, "sqlite.ReplayEvent(%q)", id)
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -333,7 +301,7 @@ func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
 // ReplayEvents replays every event of the given status and returns how many
 // it changed. EINVALID for an unknown status.
 func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (_ int, err error) {
-	defer wrap(&err, "sqlite.ReplayEvents(%q)", status)
+	defer derrors.Wrap(&err, "sqlite.ReplayEvents(%q)", status)
 	if err := status.Validate(); err != nil {
 		return 0, err
 	}
@@ -356,11 +324,8 @@ func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (_
 // CountEvents returns the number of events in each status, every status
 // present.
 func (db *DB) CountEvents(ctx context.Context) (_ map[paywarden.EventStatus]int, err error) {
-	defer wrap(&err, "sqlite.CountEvents")
-	counts := map[paywarden.EventStatus]int{
-		paywarden.EventPending: 0, paywarden.EventProcessed: 0, paywarden.EventFailed: 0,
-		paywarden.EventDead: 0, paywarden.EventQuarantined: 0,
-	}
+	defer derrors.Wrap(&err, "sqlite.CountEvents")
+	counts := rowmap.StatusCounts()
 	rows, err := db.read.QueryContext(ctx, `SELECT status, count(*) FROM events GROUP BY status`)
 	if err != nil {
 		return nil, err

@@ -8,30 +8,23 @@ import (
 	"time"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-const objectColumns = `type, id, livemode, customer, status, currency, amount, created, data, version, fetched, event_id`
-
 func scanObject(s scanner) (*paywarden.MirrorObject, error) {
-	var (
-		o                paywarden.MirrorObject
-		created, version sql.NullInt64
-	)
-	err := s.Scan(&o.Type, &o.ID, &o.Livemode, &o.Customer, &o.Status, &o.Currency, &o.Amount, &created, &o.Data,
-		&version, &o.Fetched, &o.EventID)
-	if err != nil {
+	var o paywarden.MirrorObject
+	if err := s.Scan(rowmap.ObjectDest(&o, times)...); err != nil {
 		return nil, err
 	}
-	o.Created = fromMicros(created)
-	o.Version = fromMicros(version)
 	return &o, nil
 }
 
 // Object returns one object. ENOTFOUND if there is none.
 func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorObject, err error) {
-	defer wrap(&err, "sqlite.Object(%q, %q)", typ, id)
+	defer derrors.Wrap(&err, "sqlite.Object(%q, %q)", typ, id)
 	o, err := scanObject(db.read.QueryRowContext(ctx,
-		`SELECT `+objectColumns+` FROM mirror_objects WHERE type = ? AND id = ?`, typ, id))
+		`SELECT `+rowmap.ObjectColumns+` FROM mirror_objects WHERE type = ? AND id = ?`, typ, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "%s %s not found", typ, id)
 	}
@@ -41,7 +34,7 @@ func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorOb
 // ListObjects returns objects of one type, newest Created first. EINVALID
 // if f.Type is empty or f.StartingAfter names no object of that type.
 func (db *DB) ListObjects(ctx context.Context, f paywarden.MirrorFilter) (_ []*paywarden.MirrorObject, err error) {
-	defer wrap(&err, "sqlite.ListObjects(%q)", f.Type)
+	defer derrors.Wrap(&err, "sqlite.ListObjects(%q)", f.Type)
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
@@ -90,28 +83,19 @@ func listObjects(ctx context.Context, tx *sql.Tx, f paywarden.MirrorFilter) ([]*
 	if limit < 0 {
 		limit = -1 // SQLite: no limit
 	}
-	q := `SELECT ` + objectColumns + ` FROM mirror_objects WHERE ` + strings.Join(where, " AND ") +
+	q := `SELECT ` + rowmap.ObjectColumns + ` FROM mirror_objects WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY created DESC, id DESC LIMIT ?`
 	rows, err := tx.QueryContext(ctx, q, append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var os []*paywarden.MirrorObject
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
-			return nil, err
-		}
-		os = append(os, o)
-	}
-	return os, rows.Err()
+	return scanAll(rows, scanObject)
 }
 
 // UpsertObjects writes objects under the ordering guard, in one
 // transaction, and reports for each whether it was written.
 func (db *DB) UpsertObjects(ctx context.Context, objs []*paywarden.MirrorObject) (written []bool, err error) {
-	defer wrap(&err, "sqlite.UpsertObjects(%d objects)", len(objs))
+	defer derrors.Wrap(&err, "sqlite.UpsertObjects(%d objects)", len(objs))
 	if err := paywarden.ValidateObjects(objs); err != nil {
 		return nil, err
 	}
@@ -134,7 +118,7 @@ func upsertObjects(ctx context.Context, tx *sql.Tx, objs []*paywarden.MirrorObje
 	if len(objs) == 0 {
 		return nil, nil
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO mirror_objects (`+objectColumns+`, updated_at)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO mirror_objects (`+rowmap.ObjectColumns+`, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (type, id) DO UPDATE SET
 			livemode = excluded.livemode, customer = excluded.customer, status = excluded.status,
@@ -149,8 +133,7 @@ func upsertObjects(ctx context.Context, tx *sql.Tx, objs []*paywarden.MirrorObje
 	defer stmt.Close()
 	written := make([]bool, len(objs))
 	for i, o := range objs {
-		res, err := stmt.ExecContext(ctx, o.Type, o.ID, o.Livemode, o.Customer, o.Status, o.Currency, o.Amount,
-			micros(o.Created), nonNil(o.Data), micros(o.Version), o.Fetched, o.EventID, micros(now))
+		res, err := stmt.ExecContext(ctx, rowmap.ObjectValues(o, now, times)...)
 		if err != nil {
 			return nil, err
 		}

@@ -28,7 +28,9 @@ import (
 	"time"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
 	"github.com/paywarden/paywarden/internal/migration"
+	"github.com/paywarden/paywarden/internal/rowmap"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -52,7 +54,7 @@ var _ paywarden.Store = (*DB)(nil)
 // Open opens (creating if needed) the SQLite database at path. It does not
 // migrate: call Migrate, or check PendingMigrations.
 func Open(ctx context.Context, path string, logger *slog.Logger) (_ *DB, err error) {
-	defer wrap(&err, "sqlite.Open(%q)", path)
+	defer derrors.Wrap(&err, "sqlite.Open(%q)", path)
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		// A separate read pool needs a file that several connections share.
 		return nil, paywarden.Errorf(paywarden.EINVALID, "the SQLite database must be a file path")
@@ -127,7 +129,7 @@ func (db *DB) Close() error {
 
 // Ping checks that both the writer and the readers answer.
 func (db *DB) Ping(ctx context.Context) (err error) {
-	defer wrap(&err, "sqlite.Ping")
+	defer derrors.Wrap(&err, "sqlite.Ping")
 	if err := db.write.PingContext(ctx); err != nil {
 		return err
 	}
@@ -148,7 +150,7 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 // transaction, and returns how many it applied. Another process migrating
 // at the same time waits for the write lock and then finds the work done.
 func (db *DB) Migrate(ctx context.Context) (n int, err error) {
-	defer wrap(&err, "sqlite.Migrate")
+	defer derrors.Wrap(&err, "sqlite.Migrate")
 	ms, err := migrations()
 	if err != nil {
 		return 0, err
@@ -170,7 +172,7 @@ func (db *DB) Migrate(ctx context.Context) (n int, err error) {
 }
 
 func (db *DB) applyMigration(ctx context.Context, m migration.Migration) (applied bool, err error) {
-	defer wrap(&err, "migration %s", m.Name)
+	defer derrors.Wrap(&err, "migration %s", m.Name)
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
@@ -195,7 +197,7 @@ func (db *DB) applyMigration(ctx context.Context, m migration.Migration) (applie
 
 // PendingMigrations returns how many embedded migrations are not applied.
 func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
-	defer wrap(&err, "sqlite.PendingMigrations")
+	defer derrors.Wrap(&err, "sqlite.PendingMigrations")
 	ms, err := migrations()
 	if err != nil {
 		return 0, err
@@ -232,14 +234,6 @@ func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
 	return n, nil
 }
 
-// wrap adds context to a non-nil *errp, keeping it in the chain so that
-// paywarden.ErrorCode still finds a code.
-func wrap(errp *error, format string, args ...any) {
-	if *errp != nil {
-		*errp = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *errp)
-	}
-}
-
 // micros is how a time is stored: microseconds since the Unix epoch, UTC.
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
@@ -251,12 +245,26 @@ func nullMicros(t time.Time) any {
 	return t.UnixMicro()
 }
 
-// fromMicros reads a stored time; NULL is the zero time.
-func fromMicros(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
+// microsDest scans a stored time into *t; NULL is the zero time.
+type microsDest struct{ t *time.Time }
+
+func (d microsDest) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*d.t = time.Time{}
+	case int64:
+		*d.t = time.UnixMicro(v).UTC()
+	default:
+		return fmt.Errorf("a time column holds %T, want INTEGER microseconds", v)
 	}
-	return time.UnixMicro(v.Int64).UTC()
+	return nil
+}
+
+// times is how this store writes and reads times, for package rowmap.
+var times = rowmap.Times{
+	Value: func(t time.Time) any { return micros(t) },
+	Null:  nullMicros,
+	Dest:  func(t *time.Time) any { return microsDest{t} },
 }
 
 // scanner is a *sql.Row or *sql.Rows.
@@ -264,10 +272,16 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
-// nonNil keeps a nil []byte out of a NOT NULL BLOB column.
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
+// scanAll scans every row with scan and closes rows.
+func scanAll[T any](rows *sql.Rows, scan func(scanner) (*T, error)) ([]*T, error) {
+	defer rows.Close()
+	var all []*T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, v)
 	}
-	return b
+	return all, rows.Err()
 }

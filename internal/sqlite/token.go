@@ -6,34 +6,42 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-const tokenColumns = `id, name, scopes, hash, created_at, last_used_at, revoked_at`
+// spaceList scans scopes stored joined by spaces.
+type spaceList struct{ list *[]string }
+
+func (d spaceList) Scan(v any) error {
+	switch v := v.(type) {
+	case string:
+		*d.list = strings.Fields(v)
+	case []byte:
+		*d.list = strings.Fields(string(v))
+	default:
+		return fmt.Errorf("scopes hold %T, want TEXT", v)
+	}
+	return nil
+}
 
 func scanToken(s scanner) (*paywarden.Token, error) {
-	var (
-		t                      paywarden.Token
-		scopes                 string
-		created, used, revoked sql.NullInt64
-	)
-	if err := s.Scan(&t.ID, &t.Name, &scopes, &t.Hash, &created, &used, &revoked); err != nil {
+	var t paywarden.Token
+	if err := s.Scan(rowmap.TokenDest(&t, spaceList{&t.Scopes}, times)...); err != nil {
 		return nil, err
 	}
-	t.Scopes = strings.Fields(scopes)
-	t.CreatedAt = fromMicros(created)
-	t.LastUsedAt = fromMicros(used)
-	t.RevokedAt = fromMicros(revoked)
 	return &t, nil
 }
 
 // CreateToken stores t. EINVALID if it has no id or hash, if a scope holds
 // a space, or if its id or hash exists. A zero CreatedAt is now.
 func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
-	defer wrap(&err, "sqlite.CreateToken(%q)", t.ID)
+	defer derrors.Wrap(&err, "sqlite.CreateToken(%q)", t.ID)
 	if err := t.Validate(); err != nil {
 		return err
 	}
@@ -43,15 +51,15 @@ func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
 			return paywarden.Errorf(paywarden.EINVALID, "invalid scope %q", s)
 		}
 	}
+	d := t.WithDefaults(db.now())
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
+	res, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+rowmap.TokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
-		t.ID, t.Name, strings.Join(t.Scopes, " "), t.Hash, micros(t.WithDefaults(db.now()).CreatedAt),
-		nullMicros(t.LastUsedAt), nullMicros(t.RevokedAt))
+		rowmap.TokenValues(&d, strings.Join(t.Scopes, " "), times)...)
 	if err != nil {
 		return err
 	}
@@ -66,8 +74,8 @@ func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
 // TokenByHash returns the token with this hash, revoked or not. ENOTFOUND
 // if there is none.
 func (db *DB) TokenByHash(ctx context.Context, hash []byte) (_ *paywarden.Token, err error) {
-	defer wrap(&err, "sqlite.TokenByHash")
-	t, err := scanToken(db.read.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ?`, hash))
+	defer derrors.Wrap(&err, "sqlite.TokenByHash")
+	t, err := scanToken(db.read.QueryRowContext(ctx, `SELECT `+rowmap.TokenColumns+` FROM tokens WHERE hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "token not found")
 	}
@@ -76,34 +84,25 @@ func (db *DB) TokenByHash(ctx context.Context, hash []byte) (_ *paywarden.Token,
 
 // ListTokens returns every token, oldest first.
 func (db *DB) ListTokens(ctx context.Context) (_ []*paywarden.Token, err error) {
-	defer wrap(&err, "sqlite.ListTokens")
-	rows, err := db.read.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at, id`)
+	defer derrors.Wrap(&err, "sqlite.ListTokens")
+	rows, err := db.read.QueryContext(ctx, `SELECT `+rowmap.TokenColumns+` FROM tokens ORDER BY created_at, id`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ts []*paywarden.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		ts = append(ts, t)
-	}
-	return ts, rows.Err()
+	return scanAll(rows, scanToken)
 }
 
 // RevokeToken revokes a token; revoking it again keeps the first time.
 // ENOTFOUND if there is none.
 func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) (err error) {
-	defer wrap(&err, "sqlite.RevokeToken(%q)", id)
+	defer derrors.Wrap(&err, "sqlite.RevokeToken(%q)", id)
 	return db.updateToken(ctx, id, `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, micros(at))
 }
 
 // TouchToken records that a token was used at the given time; an earlier
 // time than the one recorded changes nothing. ENOTFOUND if there is none.
 func (db *DB) TouchToken(ctx context.Context, id string, at time.Time) (err error) {
-	defer wrap(&err, "sqlite.TouchToken(%q)", id)
+	defer derrors.Wrap(&err, "sqlite.TouchToken(%q)", id)
 	return db.updateToken(ctx, id, `UPDATE tokens SET last_used_at = max(coalesce(last_used_at, ?1), ?1) WHERE id = ?2`, micros(at))
 }
 
@@ -125,19 +124,11 @@ func (db *DB) updateToken(ctx context.Context, id, query string, at int64) error
 	return tx.Commit()
 }
 
-const idempotencyColumns = `token_id, key, request_hash, locked_until, status, body, created_at, expires_at`
-
 func scanIdempotency(s scanner) (*paywarden.IdempotencyRecord, error) {
-	var (
-		r                        paywarden.IdempotencyRecord
-		locked, created, expires sql.NullInt64
-	)
-	if err := s.Scan(&r.TokenID, &r.Key, &r.RequestHash, &locked, &r.Status, &r.Body, &created, &expires); err != nil {
+	var r paywarden.IdempotencyRecord
+	if err := s.Scan(rowmap.IdempotencyDest(&r, times)...); err != nil {
 		return nil, err
 	}
-	r.LockedUntil = fromMicros(locked)
-	r.CreatedAt = fromMicros(created)
-	r.ExpiresAt = fromMicros(expires)
 	return &r, nil
 }
 
@@ -145,7 +136,7 @@ func scanIdempotency(s scanner) (*paywarden.IdempotencyRecord, error) {
 // paywarden.IdempotencyStore. The store's clock decides what has expired.
 // EINVALID if rec lacks a token id, key, LockedUntil or ExpiresAt.
 func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRecord) (_ *paywarden.IdempotencyRecord, err error) {
-	defer wrap(&err, "sqlite.BeginIdempotent(%q, %q)", rec.TokenID, rec.Key)
+	defer derrors.Wrap(&err, "sqlite.BeginIdempotent(%q, %q)", rec.TokenID, rec.Key)
 	if err := rec.Validate(); err != nil {
 		return nil, err
 	}
@@ -160,11 +151,11 @@ func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRec
 func beginIdempotent(ctx context.Context, tx *sql.Tx, rec *paywarden.IdempotencyRecord, now time.Time) (*paywarden.IdempotencyRecord, error) {
 	created := rec.WithDefaults(now).CreatedAt
 	old, err := scanIdempotency(tx.QueryRowContext(ctx,
-		`SELECT `+idempotencyColumns+` FROM idempotency WHERE token_id = ? AND key = ?`, rec.TokenID, rec.Key))
+		`SELECT `+rowmap.IdempotencyColumns+` FROM idempotency WHERE token_id = ? AND key = ?`, rec.TokenID, rec.Key))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency (`+idempotencyColumns+`) VALUES (?, ?, ?, ?, 0, NULL, ?, ?)`,
-			rec.TokenID, rec.Key, nonNil(rec.RequestHash), micros(rec.LockedUntil),
+		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency (`+rowmap.IdempotencyColumns+`) VALUES (?, ?, ?, ?, 0, NULL, ?, ?)`,
+			rec.TokenID, rec.Key, rowmap.NonNil(rec.RequestHash), micros(rec.LockedUntil),
 			micros(created), micros(rec.ExpiresAt))
 		return nil, err
 	case err != nil:
@@ -174,7 +165,7 @@ func beginIdempotent(ctx context.Context, tx *sql.Tx, rec *paywarden.Idempotency
 		_, err := tx.ExecContext(ctx, `UPDATE idempotency
 			SET request_hash = ?, locked_until = ?, status = 0, body = NULL, created_at = ?, expires_at = ?
 			WHERE token_id = ? AND key = ?`,
-			nonNil(rec.RequestHash), micros(rec.LockedUntil), micros(created), micros(rec.ExpiresAt),
+			rowmap.NonNil(rec.RequestHash), micros(rec.LockedUntil), micros(created), micros(rec.ExpiresAt),
 			rec.TokenID, rec.Key)
 		return nil, err
 	case !old.Done() && !old.LockedUntil.After(now) && bytes.Equal(old.RequestHash, rec.RequestHash):
@@ -190,13 +181,13 @@ func beginIdempotent(ctx context.Context, tx *sql.Tx, rec *paywarden.Idempotency
 // FinishIdempotent stores the response of a record. EINVALID if status is
 // 0, ENOTFOUND if there is no record.
 func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status int, body []byte) (err error) {
-	defer wrap(&err, "sqlite.FinishIdempotent(%q, %q)", tokenID, key)
+	defer derrors.Wrap(&err, "sqlite.FinishIdempotent(%q, %q)", tokenID, key)
 	if err := paywarden.ValidateFinishStatus(status); err != nil {
 		return err
 	}
 	return db.unsyncedTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE idempotency SET status = ?, body = ?, locked_until = NULL
-			WHERE token_id = ? AND key = ?`, status, nonNil(body), tokenID, key)
+			WHERE token_id = ? AND key = ?`, status, rowmap.NonNil(body), tokenID, key)
 		if err != nil {
 			return err
 		}
@@ -212,7 +203,7 @@ func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status 
 // AbandonIdempotent deletes an in-flight record. A finished record, or none,
 // is left alone without error.
 func (db *DB) AbandonIdempotent(ctx context.Context, tokenID, key string) (err error) {
-	defer wrap(&err, "sqlite.AbandonIdempotent(%q, %q)", tokenID, key)
+	defer derrors.Wrap(&err, "sqlite.AbandonIdempotent(%q, %q)", tokenID, key)
 	return db.unsyncedTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE token_id = ? AND key = ? AND status = 0`,
 			tokenID, key)
@@ -269,7 +260,7 @@ func (db *DB) beginUnsynced(ctx context.Context) (tx *sql.Tx, done func(), err e
 
 // DeleteExpiredIdempotency removes records that expired before now.
 func (db *DB) DeleteExpiredIdempotency(ctx context.Context, now time.Time) (_ int, err error) {
-	defer wrap(&err, "sqlite.DeleteExpiredIdempotency")
+	defer derrors.Wrap(&err, "sqlite.DeleteExpiredIdempotency")
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
