@@ -31,12 +31,12 @@ func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (crea
 	if err := paywarden.ValidateEvents(events); err != nil {
 		return nil, err
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	created, err = insertEvents(ctx, tx, events, db.now())
+	created, err = insertEvents(ctx, tx.Tx, events, db.now())
 	if err != nil {
 		return nil, err
 	}
@@ -84,12 +84,12 @@ func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (_ []*pay
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.beginRead(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	es, err := listEvents(ctx, tx, f)
+	es, err := listEvents(ctx, tx.Tx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -152,11 +152,11 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 	if limit <= 0 {
 		return nil, nil
 	}
-	tx, done, err := db.beginUnsynced(ctx)
+	tx, err := db.begin(ctx, unsynced)
 	if err != nil {
 		return nil, err
 	}
-	defer done()
+	defer tx.Rollback()
 	now := db.now()
 	rows, err := tx.QueryContext(ctx, `UPDATE events
 		SET lease_owner = :owner, lease_until = :until, attempts = attempts + 1
@@ -184,11 +184,11 @@ func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*pa
 	if err := paywarden.ValidateObjects(objects); err != nil {
 		return err
 	}
-	tx, done, err := db.beginUnsynced(ctx)
+	tx, err := db.begin(ctx, unsynced)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer tx.Rollback()
 	now := db.now()
 	res, err := tx.ExecContext(ctx, `UPDATE events
 		SET status = 'processed', processed_at = ?, lease_owner = NULL, lease_until = NULL
@@ -196,10 +196,10 @@ func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*pa
 	if err != nil {
 		return err
 	}
-	if err := leaseHeld(ctx, tx, res, id); err != nil {
+	if err := leaseHeld(ctx, tx.Tx, res, id); err != nil {
 		return err
 	}
-	if _, err := upsertObjects(ctx, tx, objects, now); err != nil {
+	if _, err := upsertObjects(ctx, tx.Tx, objects, now); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -234,11 +234,11 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 	if retryAt.IsZero() {
 		retryAt = db.now()
 	}
-	tx, done, err := db.beginUnsynced(ctx)
+	tx, err := db.begin(ctx, unsynced)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE events
 		SET status = ?, last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
 		WHERE id = ? AND lease_owner = ?`,
@@ -246,7 +246,7 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 	if err != nil {
 		return err
 	}
-	if err := leaseHeld(ctx, tx, res, id); err != nil {
+	if err := leaseHeld(ctx, tx.Tx, res, id); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -255,18 +255,18 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 // ReleaseEvent gives back a claimed event; see paywarden.EventStore.
 func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
 	defer derrors.Wrap(&err, "sqlite.ReleaseEvent(%q, %q)", id, owner)
-	tx, done, err := db.beginUnsynced(ctx)
+	tx, err := db.begin(ctx, unsynced)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE events
 		SET lease_owner = NULL, lease_until = NULL, attempts = max(attempts - 1, 0)
 		WHERE id = ? AND lease_owner = ?`, id, owner)
 	if err != nil {
 		return err
 	}
-	if err := leaseHeld(ctx, tx, res, id); err != nil {
+	if err := leaseHeld(ctx, tx.Tx, res, id); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -281,7 +281,7 @@ const replaySet = `SET status = 'pending', next_attempt_at = ?, attempts = 0, pr
 // reset and any lease dropped. ENOTFOUND if there is none.
 func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
 	defer derrors.Wrap(&err, "sqlite.ReplayEvent(%q)", id)
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return err
 	}
@@ -305,7 +305,7 @@ func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (_
 	if err := status.Validate(); err != nil {
 		return 0, err
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return 0, err
 	}

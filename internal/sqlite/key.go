@@ -25,7 +25,7 @@ func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (_ *payward
 	if err := k.Validate(); err != nil {
 		return nil, err
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return nil, err
 	}

@@ -38,12 +38,12 @@ func (db *DB) ListObjects(ctx context.Context, f paywarden.MirrorFilter) (_ []*p
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.beginRead(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	os, err := listObjects(ctx, tx, f)
+	os, err := listObjects(ctx, tx.Tx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -99,12 +99,12 @@ func (db *DB) UpsertObjects(ctx context.Context, objs []*paywarden.MirrorObject)
 	if err := paywarden.ValidateObjects(objs); err != nil {
 		return nil, err
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	written, err = upsertObjects(ctx, tx, objs, db.now())
+	written, err = upsertObjects(ctx, tx.Tx, objs, db.now())
 	if err != nil {
 		return nil, err
 	}

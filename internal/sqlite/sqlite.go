@@ -173,7 +173,7 @@ func (db *DB) Migrate(ctx context.Context) (n int, err error) {
 
 func (db *DB) applyMigration(ctx context.Context, m migration.Migration) (applied bool, err error) {
 	defer derrors.Wrap(&err, "migration %s", m.Name)
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return false, err
 	}

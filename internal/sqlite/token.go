@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -52,7 +51,7 @@ func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
 		}
 	}
 	d := t.WithDefaults(db.now())
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return err
 	}
@@ -107,7 +106,7 @@ func (db *DB) TouchToken(ctx context.Context, id string, at time.Time) (err erro
 }
 
 func (db *DB) updateToken(ctx context.Context, id, query string, at int64) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return err
 	}
@@ -140,12 +139,16 @@ func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRec
 	if err := rec.Validate(); err != nil {
 		return nil, err
 	}
-	var existing *paywarden.IdempotencyRecord
-	err = db.unsyncedTx(ctx, func(tx *sql.Tx) (err error) {
-		existing, err = beginIdempotent(ctx, tx, rec, db.now())
-		return err
-	})
-	return existing, err
+	tx, err := db.begin(ctx, unsynced)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	existing, err := beginIdempotent(ctx, tx.Tx, rec, db.now())
+	if err != nil {
+		return nil, err
+	}
+	return existing, tx.Commit()
 }
 
 func beginIdempotent(ctx context.Context, tx *sql.Tx, rec *paywarden.IdempotencyRecord, now time.Time) (*paywarden.IdempotencyRecord, error) {
@@ -185,83 +188,44 @@ func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status 
 	if err := paywarden.ValidateFinishStatus(status); err != nil {
 		return err
 	}
-	return db.unsyncedTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE idempotency SET status = ?, body = ?, locked_until = NULL
-			WHERE token_id = ? AND key = ?`, status, rowmap.NonNil(body), tokenID, key)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return paywarden.Errorf(paywarden.ENOTFOUND, "idempotency key %s not found", key)
-		}
-		return nil
-	})
+	tx, err := db.begin(ctx, unsynced)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE idempotency SET status = ?, body = ?, locked_until = NULL
+		WHERE token_id = ? AND key = ?`, status, rowmap.NonNil(body), tokenID, key)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return paywarden.Errorf(paywarden.ENOTFOUND, "idempotency key %s not found", key)
+	}
+	return tx.Commit()
 }
 
 // AbandonIdempotent deletes an in-flight record. A finished record, or none,
 // is left alone without error.
 func (db *DB) AbandonIdempotent(ctx context.Context, tokenID, key string) (err error) {
 	defer derrors.Wrap(&err, "sqlite.AbandonIdempotent(%q, %q)", tokenID, key)
-	return db.unsyncedTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE token_id = ? AND key = ? AND status = 0`,
-			tokenID, key)
-		return err
-	})
-}
-
-// unsyncedTx runs fn in a write transaction begun by beginUnsynced.
-func (db *DB) unsyncedTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, done, err := db.beginUnsynced(ctx)
+	tx, err := db.begin(ctx, unsynced)
 	if err != nil {
 		return err
 	}
-	defer done()
-	if err := fn(tx); err != nil {
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE token_id = ? AND key = ? AND status = 0`,
+		tokenID, key); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-// beginUnsynced begins a write transaction that commits with
-// synchronous=NORMAL: in WAL mode the commit survives a crash of paywarden
-// but not of the machine, and costs no fsync; the next synced commit makes
-// it durable too, as the WAL is written in order. Only writes whose loss is
-// safe use it: idempotency records (the Stripe idempotency key is derived
-// from the caller's, so a retry reaches Stripe with the same key) and the
-// workers' claims, completions and failures (a lost one leaves the event,
-// whose insert was synced, to be processed again). Inserted events are
-// always synced. done must be called, after Commit or instead of it.
-func (db *DB) beginUnsynced(ctx context.Context) (tx *sql.Tx, done func(), err error) {
-	conn, err := db.write.Conn(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
-		conn.Close()
-		return nil, nil, err
-	}
-	restore := func() {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); err != nil {
-			// Never return a connection that does not sync to the pool.
-			conn.Raw(func(any) error { return driver.ErrBadConn })
-			db.logger.Error("restoring synchronous=FULL; the connection is discarded", "err", err)
-		}
-		conn.Close()
-	}
-	tx, err = conn.BeginTx(ctx, nil)
-	if err != nil {
-		restore()
-		return nil, nil, err
-	}
-	return tx, func() { tx.Rollback(); restore() }, nil
-}
-
 // DeleteExpiredIdempotency removes records that expired before now.
 func (db *DB) DeleteExpiredIdempotency(ctx context.Context, now time.Time) (_ int, err error) {
 	defer derrors.Wrap(&err, "sqlite.DeleteExpiredIdempotency")
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return 0, err
 	}
