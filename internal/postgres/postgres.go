@@ -17,7 +17,6 @@ import (
 	"embed"
 	"errors"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -169,17 +168,9 @@ func (db *DB) Migrate(ctx context.Context) (n int, err error) {
 	if _, err := conn.Exec(ctx, createMigrationsTable); err != nil {
 		return 0, err
 	}
-	for _, m := range ms {
-		applied, err := applyMigration(ctx, conn.Conn(), m, db.now())
-		if err != nil {
-			return n, err
-		}
-		if applied {
-			db.logger.InfoContext(ctx, "applied migration", "migration", m.Name)
-			n++
-		}
-	}
-	return n, nil
+	return migration.Apply(ctx, db.logger, ms, func(ctx context.Context, m migration.Migration) (bool, error) {
+		return applyMigration(ctx, conn.Conn(), m, db.now())
+	})
 }
 
 func applyMigration(ctx context.Context, conn *pgx.Conn, m migration.Migration, now time.Time) (applied bool, err error) {
@@ -224,16 +215,11 @@ func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	applied, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[int])
 	if err != nil {
 		return 0, err
 	}
-	for _, m := range ms {
-		if !slices.Contains(applied, int32(m.Version)) {
-			n++
-		}
-	}
-	return n, nil
+	return migration.Pending(ms, applied), nil
 }
 
 // ts is how a time is written: UTC, truncated to the microsecond, as SQLite

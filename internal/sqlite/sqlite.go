@@ -158,17 +158,7 @@ func (db *DB) Migrate(ctx context.Context) (n int, err error) {
 	if _, err := db.write.ExecContext(ctx, createMigrationsTable); err != nil {
 		return 0, err
 	}
-	for _, m := range ms {
-		applied, err := db.applyMigration(ctx, m)
-		if err != nil {
-			return n, err
-		}
-		if applied {
-			db.logger.InfoContext(ctx, "applied migration", "migration", m.Name)
-			n++
-		}
-	}
-	return n, nil
+	return migration.Apply(ctx, db.logger, ms, db.applyMigration)
 }
 
 func (db *DB) applyMigration(ctx context.Context, m migration.Migration) (applied bool, err error) {
@@ -215,23 +205,18 @@ func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
 		return 0, err
 	}
 	defer rows.Close()
-	applied := map[int]bool{}
+	var applied []int
 	for rows.Next() {
 		var v int
 		if err := rows.Scan(&v); err != nil {
 			return 0, err
 		}
-		applied[v] = true
+		applied = append(applied, v)
 	}
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	for _, m := range ms {
-		if !applied[m.Version] {
-			n++
-		}
-	}
-	return n, nil
+	return migration.Pending(ms, applied), nil
 }
 
 // micros is how a time is stored: microseconds since the Unix epoch, UTC.
