@@ -117,8 +117,9 @@ func (k *KeyRecord) WithDefaults(now time.Time) KeyRecord {
 // KeyStore records the keys paywarden has loaded.
 type KeyStore interface {
 	// RecordKey inserts k or, when its fingerprint and capability are known,
-	// updates LastSeen and Source. It returns the record as stored, whose
-	// FirstSeen is the first time the key was seen.
+	// updates LastSeen (never backwards), Source, Kind and Livemode, keeping
+	// the earliest FirstSeen; zero times are now. It returns the record as
+	// stored. EINVALID without a fingerprint or capability.
 	RecordKey(ctx context.Context, k *KeyRecord) (*KeyRecord, error)
 	// Keys returns every recorded key, newest first.
 	Keys(ctx context.Context) ([]*KeyRecord, error)

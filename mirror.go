@@ -113,9 +113,11 @@ func (f MirrorFilter) WithDefaults() MirrorFilter {
 type MirrorStore interface {
 	// Object returns one object. ENOTFOUND if there is none.
 	Object(ctx context.Context, typ, id string) (*MirrorObject, error)
-	// ListObjects returns objects newest Created first.
+	// ListObjects returns objects of one type, newest Created first.
+	// EINVALID if f.Type is empty or f.StartingAfter names no object of
+	// that type.
 	ListObjects(ctx context.Context, f MirrorFilter) ([]*MirrorObject, error)
-	// UpsertObjects writes objects under the ordering guard and reports for
-	// each whether it was written.
+	// UpsertObjects writes objects under the ordering guard, in one
+	// transaction, and reports for each whether it was written.
 	UpsertObjects(ctx context.Context, objs []*MirrorObject) (written []bool, err error)
 }

@@ -74,16 +74,20 @@ func (t *Token) WithDefaults(now time.Time) Token {
 
 // TokenStore stores internal API tokens.
 type TokenStore interface {
-	// CreateToken stores t. EINVALID if its id or hash exists.
+	// CreateToken stores t; a zero CreatedAt is now. EINVALID if t is not
+	// valid (Token.Validate) or if its id or hash exists.
 	CreateToken(ctx context.Context, t *Token) error
 	// TokenByHash returns the token with this hash, revoked or not.
 	// ENOTFOUND if there is none.
 	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
 	// ListTokens returns every token, oldest first.
 	ListTokens(ctx context.Context) ([]*Token, error)
-	// RevokeToken revokes a token. ENOTFOUND if there is none.
+	// RevokeToken revokes a token; revoking it again keeps the first time.
+	// ENOTFOUND if there is none.
 	RevokeToken(ctx context.Context, id string, at time.Time) error
-	// TouchToken records that a token was used at the given time.
+	// TouchToken records that a token was used at the given time; an
+	// earlier time than the one recorded changes nothing. ENOTFOUND if
+	// there is none.
 	TouchToken(ctx context.Context, id string, at time.Time) error
 }
 
@@ -138,12 +142,16 @@ type IdempotencyStore interface {
 	// for (rec.TokenID, rec.Key). It returns (nil, nil) when rec was stored,
 	// or the existing record. An existing record that is not done, whose
 	// lock has expired and whose RequestHash matches, is taken over: its
-	// lock is renewed and (nil, nil) returned. Expired records are ignored.
+	// lock is renewed and (nil, nil) returned. Expired records are ignored;
+	// the store's clock decides what has expired. EINVALID if rec is not
+	// valid (IdempotencyRecord.Validate).
 	BeginIdempotent(ctx context.Context, rec *IdempotencyRecord) (existing *IdempotencyRecord, err error)
 	// FinishIdempotent stores the response of an in-flight record.
+	// EINVALID if status is 0, ENOTFOUND if there is no record.
 	FinishIdempotent(ctx context.Context, tokenID, key string, status int, body []byte) error
 	// AbandonIdempotent deletes an in-flight record, so that the same key
 	// may be used again; for requests that failed before reaching Stripe.
+	// A finished record, or none, is left alone without error.
 	AbandonIdempotent(ctx context.Context, tokenID, key string) error
 	// DeleteExpiredIdempotency removes records that expired before now.
 	DeleteExpiredIdempotency(ctx context.Context, now time.Time) (int, error)

@@ -24,10 +24,8 @@ func scanEvent(row pgx.Row) (*paywarden.Event, error) {
 
 func scanEvents(rows pgx.Rows) ([]*paywarden.Event, error) { return scanAll(rows, scanEvent) }
 
-// InsertEvents stores a batch of new events in one transaction, sent as one
-// pgx.Batch; see paywarden.EventStore. An empty Status is pending, a zero
-// ReceivedAt is now and a zero NextAttemptAt is ReceivedAt. EINVALID, and
-// nothing stored, if any event lacks an id or has an unknown status.
+// InsertEvents implements paywarden.EventStore. The batch is sent as one
+// pgx.Batch.
 func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (created []bool, err error) {
 	defer derrors.Wrap(&err, "postgres.InsertEvents(%d events)", len(events))
 	if err := paywarden.ValidateEvents(events); err != nil {
@@ -69,7 +67,7 @@ func insertEvents(ctx context.Context, tx pgx.Tx, events []*paywarden.Event, now
 	return created, br.Close()
 }
 
-// Event returns one event. ENOTFOUND if there is none.
+// Event implements paywarden.EventStore.
 func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err error) {
 	defer derrors.Wrap(&err, "postgres.Event(%q)", id)
 	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+rowmap.EventColumns+` FROM events WHERE id = $1`, id))
@@ -87,8 +85,7 @@ func (a *args) add(v any) string {
 	return "$" + strconv.Itoa(len(*a))
 }
 
-// ListEvents returns events newest received first. EINVALID if
-// f.StartingAfter names no event or f.Status is unknown.
+// ListEvents implements paywarden.EventStore.
 func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (es []*paywarden.Event, err error) {
 	defer derrors.Wrap(&err, "postgres.ListEvents")
 	if err := f.Validate(); err != nil {
@@ -135,11 +132,9 @@ func listEvents(ctx context.Context, tx pgx.Tx, f paywarden.EventFilter) ([]*pay
 	return scanEvents(rows)
 }
 
-// ClaimEvents leases up to limit due events to owner; see
-// paywarden.EventStore. Rows another replica is claiming at the same
-// moment are skipped (FOR UPDATE SKIP LOCKED), not waited for. Each claim
-// counts as an attempt. EINVALID if owner is empty or lease is not
-// positive.
+// ClaimEvents implements paywarden.EventStore. Rows another replica is
+// claiming at the same moment are skipped (FOR UPDATE SKIP LOCKED), not
+// waited for.
 func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) (es []*paywarden.Event, err error) {
 	defer derrors.Wrap(&err, "postgres.ClaimEvents(%q, %d)", owner, limit)
 	if err := paywarden.ValidateClaim(owner, lease); err != nil {
@@ -179,10 +174,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 	return es, nil
 }
 
-// CompleteEvent applies objects under the ordering guard and marks the event
-// processed, in one transaction, if owner holds its lease. EUNAVAILABLE if
-// the lease was lost, ENOTFOUND if there is no such event; in both cases
-// nothing is written.
+// CompleteEvent implements paywarden.EventStore.
 func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*paywarden.MirrorObject) (err error) {
 	defer derrors.Wrap(&err, "postgres.CompleteEvent(%q, %q)", id, owner)
 	if err := paywarden.ValidateObjects(objects); err != nil {
@@ -219,21 +211,13 @@ func leaseHeld(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, id string)
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE id = $1)`, id).Scan(&exists); err != nil {
 		return err
 	}
-	if !exists {
-		return paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
-	}
-	return paywarden.Errorf(paywarden.EUNAVAILABLE, "event %s: the lease was lost", id)
+	return rowmap.LeaseLost(id, exists)
 }
 
-// FailEvent records a failed attempt if owner holds the lease: status failed,
-// due again at retryAt (now if zero), or dead. EUNAVAILABLE if the lease was
-// lost, ENOTFOUND if there is no such event.
+// FailEvent implements paywarden.EventStore.
 func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt time.Time, dead bool) (err error) {
 	defer derrors.Wrap(&err, "postgres.FailEvent(%q, %q)", id, owner)
-	status := paywarden.EventFailed
-	if dead {
-		status = paywarden.EventDead
-	}
+	status := rowmap.FailStatus(dead)
 	if retryAt.IsZero() {
 		retryAt = db.now()
 	}
@@ -254,7 +238,7 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 	})
 }
 
-// ReleaseEvent gives back a claimed event; see paywarden.EventStore.
+// ReleaseEvent implements paywarden.EventStore.
 func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
 	defer derrors.Wrap(&err, "postgres.ReleaseEvent(%q, %q)", id, owner)
 	return db.transact(ctx, func(tx pgx.Tx) error {
@@ -278,8 +262,7 @@ func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
 const replaySet = `SET status = 'pending', next_attempt_at = $1, attempts = 0, processed_at = NULL,
 	lease_owner = NULL, lease_until = NULL`
 
-// ReplayEvent sets an event back to pending, due now, with its attempts
-// reset and any lease dropped. ENOTFOUND if there is none.
+// ReplayEvent implements paywarden.EventStore.
 func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
 	defer derrors.Wrap(&err, "postgres.ReplayEvent(%q)", id)
 	now := db.now()
@@ -295,8 +278,7 @@ func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
 	})
 }
 
-// ReplayEvents replays every event of the given status and returns how many
-// it changed. EINVALID for an unknown status.
+// ReplayEvents implements paywarden.EventStore.
 func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (n int, err error) {
 	defer derrors.Wrap(&err, "postgres.ReplayEvents(%q)", status)
 	if err := status.Validate(); err != nil {
@@ -311,8 +293,7 @@ func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (n
 	return n, err
 }
 
-// CountEvents returns the number of events in each status, every status
-// present.
+// CountEvents implements paywarden.EventStore.
 func (db *DB) CountEvents(ctx context.Context) (_ map[paywarden.EventStatus]int, err error) {
 	defer derrors.Wrap(&err, "postgres.CountEvents")
 	counts := rowmap.StatusCounts()

@@ -17,10 +17,7 @@ func scanKey(row pgx.Row) (*paywarden.KeyRecord, error) {
 	return &k, nil
 }
 
-// RecordKey inserts k or, when its fingerprint and capability are known,
-// updates LastSeen (never backwards), Source, Kind and Livemode, keeping
-// the earliest FirstSeen. Zero times are now. EINVALID without a
-// fingerprint or capability.
+// RecordKey implements paywarden.KeyStore.
 func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (stored *paywarden.KeyRecord, err error) {
 	defer derrors.Wrap(&err, "postgres.RecordKey(%q)", k.Capability)
 	if err := k.Validate(); err != nil {
@@ -40,7 +37,7 @@ func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (stored *pa
 	return stored, err
 }
 
-// Keys returns every recorded key, newest FirstSeen first.
+// Keys implements paywarden.KeyStore.
 func (db *DB) Keys(ctx context.Context) (_ []*paywarden.KeyRecord, err error) {
 	defer derrors.Wrap(&err, "postgres.Keys")
 	rows, err := db.pool.Query(ctx, `SELECT `+rowmap.KeyColumns+` FROM keys ORDER BY first_seen DESC, fingerprint, capability`)

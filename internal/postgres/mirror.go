@@ -20,7 +20,7 @@ func scanObject(row pgx.Row) (*paywarden.MirrorObject, error) {
 	return &o, nil
 }
 
-// Object returns one object. ENOTFOUND if there is none.
+// Object implements paywarden.MirrorStore.
 func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorObject, err error) {
 	defer derrors.Wrap(&err, "postgres.Object(%q, %q)", typ, id)
 	o, err := scanObject(db.pool.QueryRow(ctx,
@@ -31,8 +31,7 @@ func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorOb
 	return o, err
 }
 
-// ListObjects returns objects of one type, newest Created first. EINVALID
-// if f.Type is empty or f.StartingAfter names no object of that type.
+// ListObjects implements paywarden.MirrorStore.
 func (db *DB) ListObjects(ctx context.Context, f paywarden.MirrorFilter) (os []*paywarden.MirrorObject, err error) {
 	defer derrors.Wrap(&err, "postgres.ListObjects(%q)", f.Type)
 	if err := f.Validate(); err != nil {
@@ -86,8 +85,7 @@ func listObjects(ctx context.Context, tx pgx.Tx, f paywarden.MirrorFilter) ([]*p
 	return scanAll(rows, scanObject)
 }
 
-// UpsertObjects writes objects under the ordering guard, in one
-// transaction, and reports for each whether it was written.
+// UpsertObjects implements paywarden.MirrorStore.
 func (db *DB) UpsertObjects(ctx context.Context, objs []*paywarden.MirrorObject) (written []bool, err error) {
 	defer derrors.Wrap(&err, "postgres.UpsertObjects(%d objects)", len(objs))
 	if err := paywarden.ValidateObjects(objs); err != nil {

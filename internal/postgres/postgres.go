@@ -197,7 +197,7 @@ func applyMigration(ctx context.Context, conn *pgx.Conn, m migration.Migration, 
 	return true, tx.Commit(ctx)
 }
 
-// PendingMigrations returns how many embedded migrations are not applied.
+// PendingMigrations implements paywarden.Store.
 func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
 	defer derrors.Wrap(&err, "postgres.PendingMigrations")
 	ms, err := migrations()

@@ -23,8 +23,7 @@ func scanToken(row pgx.Row) (*paywarden.Token, error) {
 	return &t, nil
 }
 
-// CreateToken stores t. EINVALID if it has no id or hash, or if its id or
-// hash exists. A zero CreatedAt is now.
+// CreateToken implements paywarden.TokenStore.
 func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
 	defer derrors.Wrap(&err, "postgres.CreateToken(%q)", t.ID)
 	if err := t.Validate(); err != nil {
@@ -49,8 +48,7 @@ func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
 	})
 }
 
-// TokenByHash returns the token with this hash, revoked or not. ENOTFOUND
-// if there is none.
+// TokenByHash implements paywarden.TokenStore.
 func (db *DB) TokenByHash(ctx context.Context, hash []byte) (_ *paywarden.Token, err error) {
 	defer derrors.Wrap(&err, "postgres.TokenByHash")
 	t, err := scanToken(db.pool.QueryRow(ctx, `SELECT `+rowmap.TokenColumns+` FROM tokens WHERE hash = $1`, hash))
@@ -60,7 +58,7 @@ func (db *DB) TokenByHash(ctx context.Context, hash []byte) (_ *paywarden.Token,
 	return t, err
 }
 
-// ListTokens returns every token, oldest first.
+// ListTokens implements paywarden.TokenStore.
 func (db *DB) ListTokens(ctx context.Context) (_ []*paywarden.Token, err error) {
 	defer derrors.Wrap(&err, "postgres.ListTokens")
 	rows, err := db.pool.Query(ctx, `SELECT `+rowmap.TokenColumns+` FROM tokens ORDER BY created_at, id`)
@@ -70,15 +68,13 @@ func (db *DB) ListTokens(ctx context.Context) (_ []*paywarden.Token, err error) 
 	return scanAll(rows, scanToken)
 }
 
-// RevokeToken revokes a token; revoking it again keeps the first time.
-// ENOTFOUND if there is none.
+// RevokeToken implements paywarden.TokenStore.
 func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) (err error) {
 	defer derrors.Wrap(&err, "postgres.RevokeToken(%q)", id)
 	return db.updateToken(ctx, id, `UPDATE tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2`, at)
 }
 
-// TouchToken records that a token was used at the given time; an earlier
-// time than the one recorded changes nothing. ENOTFOUND if there is none.
+// TouchToken implements paywarden.TokenStore.
 func (db *DB) TouchToken(ctx context.Context, id string, at time.Time) (err error) {
 	defer derrors.Wrap(&err, "postgres.TouchToken(%q)", id)
 	return db.updateToken(ctx, id, `UPDATE tokens SET last_used_at = greatest(last_used_at, $1) WHERE id = $2`, at)
@@ -105,11 +101,9 @@ func scanIdempotency(row pgx.Row) (*paywarden.IdempotencyRecord, error) {
 	return &r, nil
 }
 
-// BeginIdempotent stores rec as in flight unless a live record exists; see
-// paywarden.IdempotencyStore. The store's clock decides what has expired.
-// Replicas racing on one key are ordered by the row lock: one stores or
-// takes over the record, the others get it. EINVALID if rec lacks a token
-// id, key, LockedUntil or ExpiresAt.
+// BeginIdempotent implements paywarden.IdempotencyStore. Replicas racing on
+// one key are ordered by the row lock: one stores or takes over the record,
+// the others get it.
 func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRecord) (existing *paywarden.IdempotencyRecord, err error) {
 	defer derrors.Wrap(&err, "postgres.BeginIdempotent(%q, %q)", rec.TokenID, rec.Key)
 	if err := rec.Validate(); err != nil {
@@ -166,8 +160,7 @@ func beginIdempotent(ctx context.Context, tx pgx.Tx, rec *paywarden.IdempotencyR
 	}
 }
 
-// FinishIdempotent stores the response of a record. EINVALID if status is
-// 0, ENOTFOUND if there is no record.
+// FinishIdempotent implements paywarden.IdempotencyStore.
 func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status int, body []byte) (err error) {
 	defer derrors.Wrap(&err, "postgres.FinishIdempotent(%q, %q)", tokenID, key)
 	if err := paywarden.ValidateFinishStatus(status); err != nil {
@@ -189,8 +182,7 @@ func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status 
 	})
 }
 
-// AbandonIdempotent deletes an in-flight record. A finished record, or none,
-// is left alone without error.
+// AbandonIdempotent implements paywarden.IdempotencyStore.
 func (db *DB) AbandonIdempotent(ctx context.Context, tokenID, key string) (err error) {
 	defer derrors.Wrap(&err, "postgres.AbandonIdempotent(%q, %q)", tokenID, key)
 	return db.transact(ctx, func(tx pgx.Tx) error {
@@ -214,7 +206,7 @@ func unsynced(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-// DeleteExpiredIdempotency removes records that expired before now.
+// DeleteExpiredIdempotency implements paywarden.IdempotencyStore.
 func (db *DB) DeleteExpiredIdempotency(ctx context.Context, now time.Time) (n int, err error) {
 	defer derrors.Wrap(&err, "postgres.DeleteExpiredIdempotency")
 	err = db.transact(ctx, func(tx pgx.Tx) error {

@@ -1,6 +1,7 @@
-// Package rowmap maps paywarden's domain types onto the rows of its tables,
-// for the SQLite and PostgreSQL stores alike: the column lists, in the
-// order both stores insert and scan them, and the Go value of each column.
+// Package rowmap is the Go the SQLite and PostgreSQL stores share: the
+// column lists of paywarden's tables, in the order both stores insert and
+// scan them, the Go value of each column, and the few results both compute
+// the same way (claim order, lease errors, status counts).
 //
 // Each store supplies Times, how its dialect writes and reads a time, the
 // one thing the two store differently. rowmap holds no statement of either
@@ -54,6 +55,23 @@ func SortClaimed(es []*paywarden.Event) {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
+}
+
+// FailStatus is the status FailEvent sets: dead, or failed to be retried.
+func FailStatus(dead bool) paywarden.EventStatus {
+	if dead {
+		return paywarden.EventDead
+	}
+	return paywarden.EventFailed
+}
+
+// LeaseLost is the error of an update under an event's lease that changed
+// no row: ENOTFOUND when the event does not exist, else EUNAVAILABLE.
+func LeaseLost(id string, exists bool) error {
+	if !exists {
+		return paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
+	}
+	return paywarden.Errorf(paywarden.EUNAVAILABLE, "event %s: the lease was lost", id)
 }
 
 // StatusCounts returns a count of zero for every event status, for

@@ -22,10 +22,7 @@ func scanEvent(s scanner) (*paywarden.Event, error) {
 
 func scanEvents(rows *sql.Rows) ([]*paywarden.Event, error) { return scanAll(rows, scanEvent) }
 
-// InsertEvents stores a batch of new events in one transaction; see
-// paywarden.EventStore. An empty Status is pending, a zero ReceivedAt is
-// now and a zero NextAttemptAt is ReceivedAt. EINVALID, and nothing
-// stored, if any event lacks an id or has an unknown status.
+// InsertEvents implements paywarden.EventStore.
 func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (created []bool, err error) {
 	defer derrors.Wrap(&err, "sqlite.InsertEvents(%d events)", len(events))
 	if err := paywarden.ValidateEvents(events); err != nil {
@@ -67,7 +64,7 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []*paywarden.Event, no
 	return created, nil
 }
 
-// Event returns one event. ENOTFOUND if there is none.
+// Event implements paywarden.EventStore.
 func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err error) {
 	defer derrors.Wrap(&err, "sqlite.Event(%q)", id)
 	e, err := scanEvent(db.read.QueryRowContext(ctx, `SELECT `+rowmap.EventColumns+` FROM events WHERE id = ?`, id))
@@ -77,8 +74,7 @@ func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err err
 	return e, err
 }
 
-// ListEvents returns events newest received first. EINVALID if
-// f.StartingAfter names no event or f.Status is unknown.
+// ListEvents implements paywarden.EventStore.
 func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (_ []*paywarden.Event, err error) {
 	defer derrors.Wrap(&err, "sqlite.ListEvents")
 	if err := f.Validate(); err != nil {
@@ -141,9 +137,9 @@ const claimSelect = `SELECT id FROM events INDEXED BY events_due
 	ORDER BY created, id
 	LIMIT :limit`
 
-// ClaimEvents leases up to limit due events to owner; see
-// paywarden.EventStore. Each claim counts as an attempt. EINVALID if owner
-// is empty or lease is not positive.
+// ClaimEvents implements paywarden.EventStore. Claims are write
+// transactions, which the write lock serializes, so two claimers never get
+// the same event.
 func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) (_ []*paywarden.Event, err error) {
 	defer derrors.Wrap(&err, "sqlite.ClaimEvents(%q, %d)", owner, limit)
 	if err := paywarden.ValidateClaim(owner, lease); err != nil {
@@ -175,10 +171,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 	return es, tx.Commit()
 }
 
-// CompleteEvent applies objects under the ordering guard and marks the event
-// processed, in one transaction, if owner holds its lease. EUNAVAILABLE if
-// the lease was lost, ENOTFOUND if there is no such event; in both cases
-// nothing is written.
+// CompleteEvent implements paywarden.EventStore.
 func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*paywarden.MirrorObject) (err error) {
 	defer derrors.Wrap(&err, "sqlite.CompleteEvent(%q, %q)", id, owner)
 	if err := paywarden.ValidateObjects(objects); err != nil {
@@ -212,25 +205,17 @@ func leaseHeld(ctx context.Context, tx *sql.Tx, res sql.Result, id string) error
 	if err != nil || n > 0 {
 		return err
 	}
-	var exists int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE id = ?`, id).Scan(&exists); err != nil {
+	var exists bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE id = ?)`, id).Scan(&exists); err != nil {
 		return err
 	}
-	if exists == 0 {
-		return paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
-	}
-	return paywarden.Errorf(paywarden.EUNAVAILABLE, "event %s: the lease was lost", id)
+	return rowmap.LeaseLost(id, exists)
 }
 
-// FailEvent records a failed attempt if owner holds the lease: status failed,
-// due again at retryAt (now if zero), or dead. EUNAVAILABLE if the lease was
-// lost, ENOTFOUND if there is no such event.
+// FailEvent implements paywarden.EventStore.
 func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt time.Time, dead bool) (err error) {
 	defer derrors.Wrap(&err, "sqlite.FailEvent(%q, %q)", id, owner)
-	status := paywarden.EventFailed
-	if dead {
-		status = paywarden.EventDead
-	}
+	status := rowmap.FailStatus(dead)
 	if retryAt.IsZero() {
 		retryAt = db.now()
 	}
@@ -252,7 +237,7 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 	return tx.Commit()
 }
 
-// ReleaseEvent gives back a claimed event; see paywarden.EventStore.
+// ReleaseEvent implements paywarden.EventStore.
 func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
 	defer derrors.Wrap(&err, "sqlite.ReleaseEvent(%q, %q)", id, owner)
 	tx, err := db.begin(ctx, unsynced)
@@ -277,8 +262,7 @@ func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
 const replaySet = `SET status = 'pending', next_attempt_at = ?, attempts = 0, processed_at = NULL,
 	lease_owner = NULL, lease_until = NULL`
 
-// ReplayEvent sets an event back to pending, due now, with its attempts
-// reset and any lease dropped. ENOTFOUND if there is none.
+// ReplayEvent implements paywarden.EventStore.
 func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
 	defer derrors.Wrap(&err, "sqlite.ReplayEvent(%q)", id)
 	tx, err := db.begin(ctx, synced)
@@ -298,8 +282,7 @@ func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
 	return tx.Commit()
 }
 
-// ReplayEvents replays every event of the given status and returns how many
-// it changed. EINVALID for an unknown status.
+// ReplayEvents implements paywarden.EventStore.
 func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (_ int, err error) {
 	defer derrors.Wrap(&err, "sqlite.ReplayEvents(%q)", status)
 	if err := status.Validate(); err != nil {
@@ -321,8 +304,7 @@ func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (_
 	return int(n), tx.Commit()
 }
 
-// CountEvents returns the number of events in each status, every status
-// present.
+// CountEvents implements paywarden.EventStore.
 func (db *DB) CountEvents(ctx context.Context) (_ map[paywarden.EventStatus]int, err error) {
 	defer derrors.Wrap(&err, "sqlite.CountEvents")
 	counts := rowmap.StatusCounts()

@@ -16,10 +16,7 @@ func scanKey(s scanner) (*paywarden.KeyRecord, error) {
 	return &k, nil
 }
 
-// RecordKey inserts k or, when its fingerprint and capability are known,
-// updates LastSeen (never backwards), Source, Kind and Livemode, keeping
-// the earliest FirstSeen. Zero times are now. EINVALID without a
-// fingerprint or capability.
+// RecordKey implements paywarden.KeyStore.
 func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (_ *paywarden.KeyRecord, err error) {
 	defer derrors.Wrap(&err, "sqlite.RecordKey(%q)", k.Capability)
 	if err := k.Validate(); err != nil {
@@ -44,7 +41,7 @@ func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (_ *payward
 	return stored, tx.Commit()
 }
 
-// Keys returns every recorded key, newest FirstSeen first.
+// Keys implements paywarden.KeyStore.
 func (db *DB) Keys(ctx context.Context) (_ []*paywarden.KeyRecord, err error) {
 	defer derrors.Wrap(&err, "sqlite.Keys")
 	rows, err := db.read.QueryContext(ctx, `SELECT `+rowmap.KeyColumns+` FROM keys ORDER BY first_seen DESC, fingerprint, capability`)

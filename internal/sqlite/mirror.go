@@ -20,7 +20,7 @@ func scanObject(s scanner) (*paywarden.MirrorObject, error) {
 	return &o, nil
 }
 
-// Object returns one object. ENOTFOUND if there is none.
+// Object implements paywarden.MirrorStore.
 func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorObject, err error) {
 	defer derrors.Wrap(&err, "sqlite.Object(%q, %q)", typ, id)
 	o, err := scanObject(db.read.QueryRowContext(ctx,
@@ -31,8 +31,7 @@ func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorOb
 	return o, err
 }
 
-// ListObjects returns objects of one type, newest Created first. EINVALID
-// if f.Type is empty or f.StartingAfter names no object of that type.
+// ListObjects implements paywarden.MirrorStore.
 func (db *DB) ListObjects(ctx context.Context, f paywarden.MirrorFilter) (_ []*paywarden.MirrorObject, err error) {
 	defer derrors.Wrap(&err, "sqlite.ListObjects(%q)", f.Type)
 	if err := f.Validate(); err != nil {
@@ -92,8 +91,7 @@ func listObjects(ctx context.Context, tx *sql.Tx, f paywarden.MirrorFilter) ([]*
 	return scanAll(rows, scanObject)
 }
 
-// UpsertObjects writes objects under the ordering guard, in one
-// transaction, and reports for each whether it was written.
+// UpsertObjects implements paywarden.MirrorStore.
 func (db *DB) UpsertObjects(ctx context.Context, objs []*paywarden.MirrorObject) (written []bool, err error) {
 	defer derrors.Wrap(&err, "sqlite.UpsertObjects(%d objects)", len(objs))
 	if err := paywarden.ValidateObjects(objs); err != nil {

@@ -185,7 +185,7 @@ func (db *DB) applyMigration(ctx context.Context, m migration.Migration) (applie
 	return true, tx.Commit()
 }
 
-// PendingMigrations returns how many embedded migrations are not applied.
+// PendingMigrations implements paywarden.Store.
 func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
 	defer derrors.Wrap(&err, "sqlite.PendingMigrations")
 	ms, err := migrations()

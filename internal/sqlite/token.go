@@ -37,8 +37,8 @@ func scanToken(s scanner) (*paywarden.Token, error) {
 	return &t, nil
 }
 
-// CreateToken stores t. EINVALID if it has no id or hash, if a scope holds
-// a space, or if its id or hash exists. A zero CreatedAt is now.
+// CreateToken implements paywarden.TokenStore. Scopes are stored joined by
+// spaces, so a scope that holds a space is EINVALID.
 func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
 	defer derrors.Wrap(&err, "sqlite.CreateToken(%q)", t.ID)
 	if err := t.Validate(); err != nil {
@@ -70,8 +70,7 @@ func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
 	return tx.Commit()
 }
 
-// TokenByHash returns the token with this hash, revoked or not. ENOTFOUND
-// if there is none.
+// TokenByHash implements paywarden.TokenStore.
 func (db *DB) TokenByHash(ctx context.Context, hash []byte) (_ *paywarden.Token, err error) {
 	defer derrors.Wrap(&err, "sqlite.TokenByHash")
 	t, err := scanToken(db.read.QueryRowContext(ctx, `SELECT `+rowmap.TokenColumns+` FROM tokens WHERE hash = ?`, hash))
@@ -81,7 +80,7 @@ func (db *DB) TokenByHash(ctx context.Context, hash []byte) (_ *paywarden.Token,
 	return t, err
 }
 
-// ListTokens returns every token, oldest first.
+// ListTokens implements paywarden.TokenStore.
 func (db *DB) ListTokens(ctx context.Context) (_ []*paywarden.Token, err error) {
 	defer derrors.Wrap(&err, "sqlite.ListTokens")
 	rows, err := db.read.QueryContext(ctx, `SELECT `+rowmap.TokenColumns+` FROM tokens ORDER BY created_at, id`)
@@ -91,15 +90,13 @@ func (db *DB) ListTokens(ctx context.Context) (_ []*paywarden.Token, err error) 
 	return scanAll(rows, scanToken)
 }
 
-// RevokeToken revokes a token; revoking it again keeps the first time.
-// ENOTFOUND if there is none.
+// RevokeToken implements paywarden.TokenStore.
 func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) (err error) {
 	defer derrors.Wrap(&err, "sqlite.RevokeToken(%q)", id)
 	return db.updateToken(ctx, id, `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, micros(at))
 }
 
-// TouchToken records that a token was used at the given time; an earlier
-// time than the one recorded changes nothing. ENOTFOUND if there is none.
+// TouchToken implements paywarden.TokenStore.
 func (db *DB) TouchToken(ctx context.Context, id string, at time.Time) (err error) {
 	defer derrors.Wrap(&err, "sqlite.TouchToken(%q)", id)
 	return db.updateToken(ctx, id, `UPDATE tokens SET last_used_at = max(coalesce(last_used_at, ?1), ?1) WHERE id = ?2`, micros(at))
@@ -131,9 +128,7 @@ func scanIdempotency(s scanner) (*paywarden.IdempotencyRecord, error) {
 	return &r, nil
 }
 
-// BeginIdempotent stores rec as in flight unless a live record exists; see
-// paywarden.IdempotencyStore. The store's clock decides what has expired.
-// EINVALID if rec lacks a token id, key, LockedUntil or ExpiresAt.
+// BeginIdempotent implements paywarden.IdempotencyStore.
 func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRecord) (_ *paywarden.IdempotencyRecord, err error) {
 	defer derrors.Wrap(&err, "sqlite.BeginIdempotent(%q, %q)", rec.TokenID, rec.Key)
 	if err := rec.Validate(); err != nil {
@@ -181,8 +176,7 @@ func beginIdempotent(ctx context.Context, tx *sql.Tx, rec *paywarden.Idempotency
 	}
 }
 
-// FinishIdempotent stores the response of a record. EINVALID if status is
-// 0, ENOTFOUND if there is no record.
+// FinishIdempotent implements paywarden.IdempotencyStore.
 func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status int, body []byte) (err error) {
 	defer derrors.Wrap(&err, "sqlite.FinishIdempotent(%q, %q)", tokenID, key)
 	if err := paywarden.ValidateFinishStatus(status); err != nil {
@@ -206,8 +200,7 @@ func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status 
 	return tx.Commit()
 }
 
-// AbandonIdempotent deletes an in-flight record. A finished record, or none,
-// is left alone without error.
+// AbandonIdempotent implements paywarden.IdempotencyStore.
 func (db *DB) AbandonIdempotent(ctx context.Context, tokenID, key string) (err error) {
 	defer derrors.Wrap(&err, "sqlite.AbandonIdempotent(%q, %q)", tokenID, key)
 	tx, err := db.begin(ctx, unsynced)
@@ -222,7 +215,7 @@ func (db *DB) AbandonIdempotent(ctx context.Context, tokenID, key string) (err e
 	return tx.Commit()
 }
 
-// DeleteExpiredIdempotency removes records that expired before now.
+// DeleteExpiredIdempotency implements paywarden.IdempotencyStore.
 func (db *DB) DeleteExpiredIdempotency(ctx context.Context, now time.Time) (_ int, err error) {
 	defer derrors.Wrap(&err, "sqlite.DeleteExpiredIdempotency")
 	tx, err := db.begin(ctx, synced)
