@@ -14,13 +14,7 @@ import (
 	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-func scanEvent(row pgx.Row) (*paywarden.Event, error) {
-	var e paywarden.Event
-	if err := row.Scan(rowmap.EventDest(&e, times)...); err != nil {
-		return nil, err
-	}
-	return &e, nil
-}
+func scanEvent(row pgx.Row) (*paywarden.Event, error) { return scanRow(row, rowmap.EventDest) }
 
 func scanEvents(rows pgx.Rows) ([]*paywarden.Event, error) { return scanAll(rows, scanEvent) }
 
@@ -296,21 +290,13 @@ func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (n
 // CountEvents implements paywarden.EventStore.
 func (db *DB) CountEvents(ctx context.Context) (_ map[paywarden.EventStatus]int, err error) {
 	defer derrors.Wrap(&err, "postgres.CountEvents")
-	counts := rowmap.StatusCounts()
 	rows, err := db.pool.Query(ctx, `SELECT status, count(*) FROM events GROUP BY status`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			status string
-			n      int64
-		)
-		if err := rows.Scan(&status, &n); err != nil {
-			return nil, err
-		}
-		counts[paywarden.EventStatus(status)] = int(n)
+	cs, err := scanAll(rows, func(row pgx.Row) (*rowmap.StatusCount, error) { return scanRow(row, rowmap.StatusCountDest) })
+	if err != nil {
+		return nil, err
 	}
-	return counts, rows.Err()
+	return rowmap.StatusCounts(cs), nil
 }

@@ -9,13 +9,7 @@ import (
 	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-func scanKey(row pgx.Row) (*paywarden.KeyRecord, error) {
-	var k paywarden.KeyRecord
-	if err := row.Scan(rowmap.KeyDest(&k, times)...); err != nil {
-		return nil, err
-	}
-	return &k, nil
-}
+func scanKey(row pgx.Row) (*paywarden.KeyRecord, error) { return scanRow(row, rowmap.KeyDest) }
 
 // RecordKey implements paywarden.KeyStore.
 func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (stored *paywarden.KeyRecord, err error) {

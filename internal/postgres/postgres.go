@@ -252,6 +252,15 @@ var times = rowmap.Times{
 	Dest:  func(t *time.Time) any { return tsDest{t} },
 }
 
+// scanRow scans one row into a new T through the destinations dest gives.
+func scanRow[T any](row pgx.Row, dest func(*T, rowmap.Times) []any) (*T, error) {
+	var v T
+	if err := row.Scan(dest(&v, times)...); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
 // scanAll scans every row with scan and closes rows. Unlike
 // pgx.CollectRows it returns nil, not an empty slice, for no rows, as the
 // SQLite store does.

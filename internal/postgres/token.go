@@ -94,11 +94,7 @@ func (db *DB) updateToken(ctx context.Context, id, query string, at time.Time) e
 }
 
 func scanIdempotency(row pgx.Row) (*paywarden.IdempotencyRecord, error) {
-	var r paywarden.IdempotencyRecord
-	if err := row.Scan(rowmap.IdempotencyDest(&r, times)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return scanRow(row, rowmap.IdempotencyDest)
 }
 
 // BeginIdempotent implements paywarden.IdempotencyStore. Replicas racing on

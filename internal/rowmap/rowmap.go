@@ -74,13 +74,26 @@ func LeaseLost(id string, exists bool) error {
 	return paywarden.Errorf(paywarden.EUNAVAILABLE, "event %s: the lease was lost", id)
 }
 
-// StatusCounts returns a count of zero for every event status, for
-// CountEvents to fill in.
-func StatusCounts() map[paywarden.EventStatus]int {
-	return map[paywarden.EventStatus]int{
+// StatusCount is one row of a count of events by status: status, count(*).
+type StatusCount struct {
+	Status paywarden.EventStatus
+	N      int
+}
+
+// StatusCountDest returns the scan destinations of a StatusCount row.
+func StatusCountDest(c *StatusCount, _ Times) []any { return []any{&c.Status, &c.N} }
+
+// StatusCounts returns what CountEvents returns for the rows: a count for
+// every status, zero where there is no row.
+func StatusCounts(rows []*StatusCount) map[paywarden.EventStatus]int {
+	counts := map[paywarden.EventStatus]int{
 		paywarden.EventPending: 0, paywarden.EventProcessed: 0, paywarden.EventFailed: 0,
 		paywarden.EventDead: 0, paywarden.EventQuarantined: 0,
 	}
+	for _, r := range rows {
+		counts[r.Status] = r.N
+	}
+	return counts
 }
 
 // ObjectColumns are the columns of mirror_objects that an upsert writes

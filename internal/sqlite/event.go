@@ -12,13 +12,7 @@ import (
 	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-func scanEvent(s scanner) (*paywarden.Event, error) {
-	var e paywarden.Event
-	if err := s.Scan(rowmap.EventDest(&e, times)...); err != nil {
-		return nil, err
-	}
-	return &e, nil
-}
+func scanEvent(s scanner) (*paywarden.Event, error) { return scanRow(s, rowmap.EventDest) }
 
 func scanEvents(rows *sql.Rows) ([]*paywarden.Event, error) { return scanAll(rows, scanEvent) }
 
@@ -307,21 +301,13 @@ func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (_
 // CountEvents implements paywarden.EventStore.
 func (db *DB) CountEvents(ctx context.Context) (_ map[paywarden.EventStatus]int, err error) {
 	defer derrors.Wrap(&err, "sqlite.CountEvents")
-	counts := rowmap.StatusCounts()
 	rows, err := db.read.QueryContext(ctx, `SELECT status, count(*) FROM events GROUP BY status`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			status string
-			n      int
-		)
-		if err := rows.Scan(&status, &n); err != nil {
-			return nil, err
-		}
-		counts[paywarden.EventStatus(status)] = n
+	cs, err := scanAll(rows, func(s scanner) (*rowmap.StatusCount, error) { return scanRow(s, rowmap.StatusCountDest) })
+	if err != nil {
+		return nil, err
 	}
-	return counts, rows.Err()
+	return rowmap.StatusCounts(cs), nil
 }

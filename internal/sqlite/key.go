@@ -8,13 +8,7 @@ import (
 	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-func scanKey(s scanner) (*paywarden.KeyRecord, error) {
-	var k paywarden.KeyRecord
-	if err := s.Scan(rowmap.KeyDest(&k, times)...); err != nil {
-		return nil, err
-	}
-	return &k, nil
-}
+func scanKey(s scanner) (*paywarden.KeyRecord, error) { return scanRow(s, rowmap.KeyDest) }
 
 // RecordKey implements paywarden.KeyStore.
 func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (_ *paywarden.KeyRecord, err error) {

@@ -12,13 +12,7 @@ import (
 	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-func scanObject(s scanner) (*paywarden.MirrorObject, error) {
-	var o paywarden.MirrorObject
-	if err := s.Scan(rowmap.ObjectDest(&o, times)...); err != nil {
-		return nil, err
-	}
-	return &o, nil
-}
+func scanObject(s scanner) (*paywarden.MirrorObject, error) { return scanRow(s, rowmap.ObjectDest) }
 
 // Object implements paywarden.MirrorStore.
 func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorObject, err error) {

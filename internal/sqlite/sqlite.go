@@ -257,6 +257,15 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
+// scanRow scans one row into a new T through the destinations dest gives.
+func scanRow[T any](s scanner, dest func(*T, rowmap.Times) []any) (*T, error) {
+	var v T
+	if err := s.Scan(dest(&v, times)...); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
 // scanAll scans every row with scan and closes rows.
 func scanAll[T any](rows *sql.Rows, scan func(scanner) (*T, error)) ([]*T, error) {
 	defer rows.Close()

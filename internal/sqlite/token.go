@@ -121,11 +121,7 @@ func (db *DB) updateToken(ctx context.Context, id, query string, at int64) error
 }
 
 func scanIdempotency(s scanner) (*paywarden.IdempotencyRecord, error) {
-	var r paywarden.IdempotencyRecord
-	if err := s.Scan(rowmap.IdempotencyDest(&r, times)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return scanRow(s, rowmap.IdempotencyDest)
 }
 
 // BeginIdempotent implements paywarden.IdempotencyStore.
