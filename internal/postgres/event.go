@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -71,14 +69,6 @@ func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err err
 	return e, err
 }
 
-// args numbers query arguments as they are added.
-type args []any
-
-func (a *args) add(v any) string {
-	*a = append(*a, v)
-	return "$" + strconv.Itoa(len(*a))
-}
-
 // ListEvents implements paywarden.EventStore.
 func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (es []*paywarden.Event, err error) {
 	defer derrors.Wrap(&err, "postgres.ListEvents")
@@ -93,16 +83,8 @@ func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (es []*pa
 }
 
 func listEvents(ctx context.Context, tx pgx.Tx, f paywarden.EventFilter) ([]*paywarden.Event, error) {
-	var (
-		where []string
-		a     args
-	)
-	if f.Status != "" {
-		where = append(where, "status = "+a.add(string(f.Status)))
-	}
-	if f.Type != "" {
-		where = append(where, "type = "+a.add(f.Type))
-	}
+	w := rowmap.NewWhere(param)
+	rowmap.EventWhere(w, f)
 	if f.StartingAfter != "" {
 		var received time.Time
 		err := tx.QueryRow(ctx, `SELECT received_at FROM events WHERE id = $1`, f.StartingAfter).Scan(&received)
@@ -111,15 +93,11 @@ func listEvents(ctx context.Context, tx pgx.Tx, f paywarden.EventFilter) ([]*pay
 		} else if err != nil {
 			return nil, err
 		}
-		where = append(where, "(received_at, id) < ("+a.add(received)+", "+a.add(f.StartingAfter)+")")
+		w.And("(received_at, id) < (" + w.Arg(received) + ", " + w.Arg(f.StartingAfter) + ")")
 	}
-	q := `SELECT ` + rowmap.EventColumns + ` FROM events`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	limit := f.WithDefaults().Limit
-	q += ` ORDER BY received_at DESC, id DESC LIMIT ` + a.add(limit)
-	rows, err := tx.Query(ctx, q, a...)
+	q := `SELECT ` + rowmap.EventColumns + ` FROM events` + w.String() +
+		` ORDER BY received_at DESC, id DESC LIMIT ` + w.Arg(f.WithDefaults().Limit)
+	rows, err := tx.Query(ctx, q, w.Args()...)
 	if err != nil {
 		return nil, err
 	}

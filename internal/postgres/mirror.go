@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,23 +38,8 @@ func (db *DB) ListObjects(ctx context.Context, f paywarden.MirrorFilter) (os []*
 }
 
 func listObjects(ctx context.Context, tx pgx.Tx, f paywarden.MirrorFilter) ([]*paywarden.MirrorObject, error) {
-	var a args
-	where := []string{"type = " + a.add(f.Type)}
-	if f.Customer != "" {
-		where = append(where, "customer = "+a.add(f.Customer))
-	}
-	if f.Status != "" {
-		where = append(where, "status = "+a.add(f.Status))
-	}
-	if f.Currency != "" {
-		where = append(where, "currency = "+a.add(f.Currency))
-	}
-	if !f.CreatedFrom.IsZero() {
-		where = append(where, "created >= "+a.add(ts(f.CreatedFrom)))
-	}
-	if !f.CreatedTo.IsZero() {
-		where = append(where, "created < "+a.add(ts(f.CreatedTo)))
-	}
+	w := rowmap.NewWhere(param)
+	rowmap.ObjectWhere(w, f, times)
 	if f.StartingAfter != "" {
 		var created time.Time
 		err := tx.QueryRow(ctx, `SELECT created FROM mirror_objects WHERE type = $1 AND id = $2`,
@@ -65,14 +49,13 @@ func listObjects(ctx context.Context, tx pgx.Tx, f paywarden.MirrorFilter) ([]*p
 		} else if err != nil {
 			return nil, err
 		}
-		where = append(where, "(created, id) < ("+a.add(created)+", "+a.add(f.StartingAfter)+")")
+		w.And("(created, id) < (" + w.Arg(created) + ", " + w.Arg(f.StartingAfter) + ")")
 	}
-	q := `SELECT ` + rowmap.ObjectColumns + ` FROM mirror_objects WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY created DESC, id DESC`
+	q := `SELECT ` + rowmap.ObjectColumns + ` FROM mirror_objects` + w.String() + ` ORDER BY created DESC, id DESC`
 	if limit := f.WithDefaults().Limit; limit > 0 {
-		q += ` LIMIT ` + a.add(limit)
+		q += ` LIMIT ` + w.Arg(limit)
 	}
-	rows, err := tx.Query(ctx, q, a...)
+	rows, err := tx.Query(ctx, q, w.Args()...)
 	if err != nil {
 		return nil, err
 	}

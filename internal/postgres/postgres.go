@@ -17,6 +17,7 @@ import (
 	"embed"
 	"errors"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -251,6 +252,9 @@ var times = rowmap.Times{
 	Null:  func(t time.Time) any { return nullTS(t) },
 	Dest:  func(t *time.Time) any { return tsDest{t} },
 }
+
+// param is how a query's placeholders are written, for rowmap.Where.
+func param(n int) string { return "$" + strconv.Itoa(n) }
 
 // scanRow scans one row into a new T through the destinations dest gives.
 func scanRow[T any](row pgx.Row, dest func(*T, rowmap.Times) []any) (*T, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/paywarden/paywarden"
@@ -87,16 +86,8 @@ func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (_ []*pay
 }
 
 func listEvents(ctx context.Context, tx *sql.Tx, f paywarden.EventFilter) ([]*paywarden.Event, error) {
-	var (
-		where []string
-		args  []any
-	)
-	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, string(f.Status))
-	}
-	if f.Type != "" {
-		where, args = append(where, "type = ?"), append(args, f.Type)
-	}
+	w := rowmap.NewWhere(param)
+	rowmap.EventWhere(w, f)
 	if f.StartingAfter != "" {
 		var received int64
 		err := tx.QueryRowContext(ctx, `SELECT received_at FROM events WHERE id = ?`, f.StartingAfter).Scan(&received)
@@ -105,17 +96,11 @@ func listEvents(ctx context.Context, tx *sql.Tx, f paywarden.EventFilter) ([]*pa
 		} else if err != nil {
 			return nil, err
 		}
-		where = append(where, "(received_at < ? OR (received_at = ? AND id < ?))")
-		args = append(args, received, received, f.StartingAfter)
+		w.And("(received_at < " + w.Arg(received) + " OR (received_at = " + w.Arg(received) + " AND id < " + w.Arg(f.StartingAfter) + "))")
 	}
-	q := `SELECT ` + rowmap.EventColumns + ` FROM events`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	limit := f.WithDefaults().Limit
-	q += ` ORDER BY received_at DESC, id DESC LIMIT ?`
-	args = append(args, limit)
-	rows, err := tx.QueryContext(ctx, q, args...)
+	q := `SELECT ` + rowmap.EventColumns + ` FROM events` + w.String() +
+		` ORDER BY received_at DESC, id DESC LIMIT ` + w.Arg(f.WithDefaults().Limit)
+	rows, err := tx.QueryContext(ctx, q, w.Args()...)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/paywarden/paywarden"
@@ -44,22 +43,8 @@ func (db *DB) ListObjects(ctx context.Context, f paywarden.MirrorFilter) (_ []*p
 }
 
 func listObjects(ctx context.Context, tx *sql.Tx, f paywarden.MirrorFilter) ([]*paywarden.MirrorObject, error) {
-	where, args := []string{"type = ?"}, []any{f.Type}
-	if f.Customer != "" {
-		where, args = append(where, "customer = ?"), append(args, f.Customer)
-	}
-	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, f.Status)
-	}
-	if f.Currency != "" {
-		where, args = append(where, "currency = ?"), append(args, f.Currency)
-	}
-	if !f.CreatedFrom.IsZero() {
-		where, args = append(where, "created >= ?"), append(args, micros(f.CreatedFrom))
-	}
-	if !f.CreatedTo.IsZero() {
-		where, args = append(where, "created < ?"), append(args, micros(f.CreatedTo))
-	}
+	w := rowmap.NewWhere(param)
+	rowmap.ObjectWhere(w, f, times)
 	if f.StartingAfter != "" {
 		var created int64
 		err := tx.QueryRowContext(ctx, `SELECT created FROM mirror_objects WHERE type = ? AND id = ?`,
@@ -69,16 +54,15 @@ func listObjects(ctx context.Context, tx *sql.Tx, f paywarden.MirrorFilter) ([]*
 		} else if err != nil {
 			return nil, err
 		}
-		where = append(where, "(created < ? OR (created = ? AND id < ?))")
-		args = append(args, created, created, f.StartingAfter)
+		w.And("(created < " + w.Arg(created) + " OR (created = " + w.Arg(created) + " AND id < " + w.Arg(f.StartingAfter) + "))")
 	}
 	limit := f.WithDefaults().Limit
 	if limit < 0 {
 		limit = -1 // SQLite: no limit
 	}
-	q := `SELECT ` + rowmap.ObjectColumns + ` FROM mirror_objects WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY created DESC, id DESC LIMIT ?`
-	rows, err := tx.QueryContext(ctx, q, append(args, limit)...)
+	q := `SELECT ` + rowmap.ObjectColumns + ` FROM mirror_objects` + w.String() +
+		` ORDER BY created DESC, id DESC LIMIT ` + w.Arg(limit)
+	rows, err := tx.QueryContext(ctx, q, w.Args()...)
 	if err != nil {
 		return nil, err
 	}

@@ -252,6 +252,9 @@ var times = rowmap.Times{
 	Dest:  func(t *time.Time) any { return microsDest{t} },
 }
 
+// param is how a query's placeholders are written, for rowmap.Where.
+func param(int) string { return "?" }
+
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface {
 	Scan(dest ...any) error
