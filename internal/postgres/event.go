@@ -14,8 +14,6 @@ import (
 
 func scanEvent(row pgx.Row) (*paywarden.Event, error) { return scanRow(row, rowmap.EventDest) }
 
-func scanEvents(rows pgx.Rows) ([]*paywarden.Event, error) { return scanAll(rows, scanEvent) }
-
 // InsertEvents implements paywarden.EventStore. The batch is sent as one
 // pgx.Batch.
 func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (created []bool, err error) {
@@ -97,11 +95,7 @@ func listEvents(ctx context.Context, tx pgx.Tx, f paywarden.EventFilter) ([]*pay
 	}
 	q := `SELECT ` + rowmap.EventColumns + ` FROM events` + w.String() +
 		` ORDER BY received_at DESC, id DESC LIMIT ` + w.Arg(f.WithDefaults().Limit)
-	rows, err := tx.Query(ctx, q, w.Args()...)
-	if err != nil {
-		return nil, err
-	}
-	return scanEvents(rows)
+	return queryAll(ctx, tx, scanEvent, q, w.Args()...)
 }
 
 // ClaimEvents implements paywarden.EventStore. Rows another replica is
@@ -122,7 +116,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 		if err := unsynced(ctx, tx); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `UPDATE events
+		es, err = queryAll(ctx, tx, scanEvent, `UPDATE events
 			SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
 			WHERE id IN (
 				SELECT id FROM events
@@ -133,10 +127,6 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 				FOR UPDATE SKIP LOCKED)
 			RETURNING `+rowmap.EventColumns,
 			owner, ts(now.Add(lease)), ts(now), limit)
-		if err != nil {
-			return err
-		}
-		es, err = scanEvents(rows)
 		return err
 	})
 	if err != nil {
@@ -268,11 +258,7 @@ func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (n
 // CountEvents implements paywarden.EventStore.
 func (db *DB) CountEvents(ctx context.Context) (_ map[paywarden.EventStatus]int, err error) {
 	defer derrors.Wrap(&err, "postgres.CountEvents")
-	rows, err := db.pool.Query(ctx, `SELECT status, count(*) FROM events GROUP BY status`)
-	if err != nil {
-		return nil, err
-	}
-	cs, err := scanAll(rows, func(row pgx.Row) (*rowmap.StatusCount, error) { return scanRow(row, rowmap.StatusCountDest) })
+	cs, err := queryAll(ctx, db.pool, func(row pgx.Row) (*rowmap.StatusCount, error) { return scanRow(row, rowmap.StatusCountDest) }, `SELECT status, count(*) FROM events GROUP BY status`)
 	if err != nil {
 		return nil, err
 	}

@@ -34,9 +34,5 @@ func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (stored *pa
 // Keys implements paywarden.KeyStore.
 func (db *DB) Keys(ctx context.Context) (_ []*paywarden.KeyRecord, err error) {
 	defer derrors.Wrap(&err, "postgres.Keys")
-	rows, err := db.pool.Query(ctx, `SELECT `+rowmap.KeyColumns+` FROM keys ORDER BY first_seen DESC, fingerprint, capability`)
-	if err != nil {
-		return nil, err
-	}
-	return scanAll(rows, scanKey)
+	return queryAll(ctx, db.pool, scanKey, `SELECT `+rowmap.KeyColumns+` FROM keys ORDER BY first_seen DESC, fingerprint, capability`)
 }

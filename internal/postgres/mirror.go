@@ -55,11 +55,7 @@ func listObjects(ctx context.Context, tx pgx.Tx, f paywarden.MirrorFilter) ([]*p
 	if limit := f.WithDefaults().Limit; limit > 0 {
 		q += ` LIMIT ` + w.Arg(limit)
 	}
-	rows, err := tx.Query(ctx, q, w.Args()...)
-	if err != nil {
-		return nil, err
-	}
-	return scanAll(rows, scanObject)
+	return queryAll(ctx, tx, scanObject, q, w.Args()...)
 }
 
 // UpsertObjects implements paywarden.MirrorStore.

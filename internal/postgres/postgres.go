@@ -265,9 +265,18 @@ func scanRow[T any](row pgx.Row, dest func(*T, rowmap.Times) []any) (*T, error) 
 	return &v, nil
 }
 
-// scanAll scans every row with scan and closes rows. Unlike
+// querier is a *pgxpool.Pool or a pgx.Tx.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// queryAll runs query and scans every row it returns with scan. Unlike
 // pgx.CollectRows it returns nil, not an empty slice, for no rows, as the
 // SQLite store does.
-func scanAll[T any](rows pgx.Rows, scan func(pgx.Row) (*T, error)) ([]*T, error) {
+func queryAll[T any](ctx context.Context, q querier, scan func(pgx.Row) (*T, error), query string, args ...any) ([]*T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
 	return pgx.AppendRows[*T, []*T](nil, rows, func(row pgx.CollectableRow) (*T, error) { return scan(row) })
 }

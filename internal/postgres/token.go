@@ -61,11 +61,7 @@ func (db *DB) TokenByHash(ctx context.Context, hash []byte) (_ *paywarden.Token,
 // ListTokens implements paywarden.TokenStore.
 func (db *DB) ListTokens(ctx context.Context) (_ []*paywarden.Token, err error) {
 	defer derrors.Wrap(&err, "postgres.ListTokens")
-	rows, err := db.pool.Query(ctx, `SELECT `+rowmap.TokenColumns+` FROM tokens ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	return scanAll(rows, scanToken)
+	return queryAll(ctx, db.pool, scanToken, `SELECT `+rowmap.TokenColumns+` FROM tokens ORDER BY created_at, id`)
 }
 
 // RevokeToken implements paywarden.TokenStore.

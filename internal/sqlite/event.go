@@ -13,8 +13,6 @@ import (
 
 func scanEvent(s scanner) (*paywarden.Event, error) { return scanRow(s, rowmap.EventDest) }
 
-func scanEvents(rows *sql.Rows) ([]*paywarden.Event, error) { return scanAll(rows, scanEvent) }
-
 // InsertEvents implements paywarden.EventStore.
 func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (created []bool, err error) {
 	defer derrors.Wrap(&err, "sqlite.InsertEvents(%d events)", len(events))
@@ -100,11 +98,7 @@ func listEvents(ctx context.Context, tx *sql.Tx, f paywarden.EventFilter) ([]*pa
 	}
 	q := `SELECT ` + rowmap.EventColumns + ` FROM events` + w.String() +
 		` ORDER BY received_at DESC, id DESC LIMIT ` + w.Arg(f.WithDefaults().Limit)
-	rows, err := tx.QueryContext(ctx, q, w.Args()...)
-	if err != nil {
-		return nil, err
-	}
-	return scanEvents(rows)
+	return queryAll(ctx, tx, scanEvent, q, w.Args()...)
 }
 
 // claimSelect selects the events to claim. It walks events_due, whose
@@ -133,16 +127,12 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 	}
 	defer tx.Rollback()
 	now := db.now()
-	rows, err := tx.QueryContext(ctx, `UPDATE events
+	es, err := queryAll(ctx, tx, scanEvent, `UPDATE events
 		SET lease_owner = :owner, lease_until = :until, attempts = attempts + 1
 		WHERE id IN (`+claimSelect+`)
 		RETURNING `+rowmap.EventColumns,
 		sql.Named("owner", owner), sql.Named("until", micros(now.Add(lease))),
 		sql.Named("now", micros(now)), sql.Named("limit", limit))
-	if err != nil {
-		return nil, err
-	}
-	es, err := scanEvents(rows)
 	if err != nil {
 		return nil, err
 	}
@@ -286,11 +276,7 @@ func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (_
 // CountEvents implements paywarden.EventStore.
 func (db *DB) CountEvents(ctx context.Context) (_ map[paywarden.EventStatus]int, err error) {
 	defer derrors.Wrap(&err, "sqlite.CountEvents")
-	rows, err := db.read.QueryContext(ctx, `SELECT status, count(*) FROM events GROUP BY status`)
-	if err != nil {
-		return nil, err
-	}
-	cs, err := scanAll(rows, func(s scanner) (*rowmap.StatusCount, error) { return scanRow(s, rowmap.StatusCountDest) })
+	cs, err := queryAll(ctx, db.read, func(s scanner) (*rowmap.StatusCount, error) { return scanRow(s, rowmap.StatusCountDest) }, `SELECT status, count(*) FROM events GROUP BY status`)
 	if err != nil {
 		return nil, err
 	}

@@ -38,9 +38,5 @@ func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (_ *payward
 // Keys implements paywarden.KeyStore.
 func (db *DB) Keys(ctx context.Context) (_ []*paywarden.KeyRecord, err error) {
 	defer derrors.Wrap(&err, "sqlite.Keys")
-	rows, err := db.read.QueryContext(ctx, `SELECT `+rowmap.KeyColumns+` FROM keys ORDER BY first_seen DESC, fingerprint, capability`)
-	if err != nil {
-		return nil, err
-	}
-	return scanAll(rows, scanKey)
+	return queryAll(ctx, db.read, scanKey, `SELECT `+rowmap.KeyColumns+` FROM keys ORDER BY first_seen DESC, fingerprint, capability`)
 }

@@ -62,11 +62,7 @@ func listObjects(ctx context.Context, tx *sql.Tx, f paywarden.MirrorFilter) ([]*
 	}
 	q := `SELECT ` + rowmap.ObjectColumns + ` FROM mirror_objects` + w.String() +
 		` ORDER BY created DESC, id DESC LIMIT ` + w.Arg(limit)
-	rows, err := tx.QueryContext(ctx, q, w.Args()...)
-	if err != nil {
-		return nil, err
-	}
-	return scanAll(rows, scanObject)
+	return queryAll(ctx, tx, scanObject, q, w.Args()...)
 }
 
 // UpsertObjects implements paywarden.MirrorStore.

@@ -269,8 +269,17 @@ func scanRow[T any](s scanner, dest func(*T, rowmap.Times) []any) (*T, error) {
 	return &v, nil
 }
 
-// scanAll scans every row with scan and closes rows.
-func scanAll[T any](rows *sql.Rows, scan func(scanner) (*T, error)) ([]*T, error) {
+// querier is a *sql.DB or *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryAll runs query and scans every row it returns with scan.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (*T, error), query string, args ...any) ([]*T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
 	var all []*T
 	for rows.Next() {

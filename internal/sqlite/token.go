@@ -83,11 +83,7 @@ func (db *DB) TokenByHash(ctx context.Context, hash []byte) (_ *paywarden.Token,
 // ListTokens implements paywarden.TokenStore.
 func (db *DB) ListTokens(ctx context.Context) (_ []*paywarden.Token, err error) {
 	defer derrors.Wrap(&err, "sqlite.ListTokens")
-	rows, err := db.read.QueryContext(ctx, `SELECT `+rowmap.TokenColumns+` FROM tokens ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	return scanAll(rows, scanToken)
+	return queryAll(ctx, db.read, scanToken, `SELECT `+rowmap.TokenColumns+` FROM tokens ORDER BY created_at, id`)
 }
 
 // RevokeToken implements paywarden.TokenStore.
