@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -61,10 +60,7 @@ func insertEvents(ctx context.Context, tx pgx.Tx, events []*paywarden.Event, now
 func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err error) {
 	defer derrors.Wrap(&err, "postgres.Event(%q)", id)
 	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+rowmap.EventColumns+` FROM events WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
-	}
-	return e, err
+	return e, noRows(err, paywarden.ENOTFOUND, "event %s not found", id)
 }
 
 // ListEvents implements paywarden.EventStore.
@@ -86,9 +82,7 @@ func listEvents(ctx context.Context, tx pgx.Tx, f paywarden.EventFilter) ([]*pay
 	if f.StartingAfter != "" {
 		var received time.Time
 		err := tx.QueryRow(ctx, `SELECT received_at FROM events WHERE id = $1`, f.StartingAfter).Scan(&received)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, paywarden.Errorf(paywarden.EINVALID, "starting_after: no event %s", f.StartingAfter)
-		} else if err != nil {
+		if err := noRows(err, paywarden.EINVALID, "starting_after: no event %s", f.StartingAfter); err != nil {
 			return nil, err
 		}
 		w.And("(received_at, id) < (" + w.Arg(received) + ", " + w.Arg(f.StartingAfter) + ")")

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,10 +17,7 @@ func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorOb
 	defer derrors.Wrap(&err, "postgres.Object(%q, %q)", typ, id)
 	o, err := scanObject(db.pool.QueryRow(ctx,
 		`SELECT `+rowmap.ObjectColumns+` FROM mirror_objects WHERE type = $1 AND id = $2`, typ, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "%s %s not found", typ, id)
-	}
-	return o, err
+	return o, noRows(err, paywarden.ENOTFOUND, "%s %s not found", typ, id)
 }
 
 // ListObjects implements paywarden.MirrorStore.
@@ -44,9 +40,7 @@ func listObjects(ctx context.Context, tx pgx.Tx, f paywarden.MirrorFilter) ([]*p
 		var created time.Time
 		err := tx.QueryRow(ctx, `SELECT created FROM mirror_objects WHERE type = $1 AND id = $2`,
 			f.Type, f.StartingAfter).Scan(&created)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, paywarden.Errorf(paywarden.EINVALID, "starting_after: no %s %s", f.Type, f.StartingAfter)
-		} else if err != nil {
+		if err := noRows(err, paywarden.EINVALID, "starting_after: no %s %s", f.Type, f.StartingAfter); err != nil {
 			return nil, err
 		}
 		w.And("(created, id) < (" + w.Arg(created) + ", " + w.Arg(f.StartingAfter) + ")")

@@ -280,3 +280,12 @@ func queryAll[T any](ctx context.Context, q querier, scan func(pgx.Row) (*T, err
 	}
 	return pgx.AppendRows[*T, []*T](nil, rows, func(row pgx.CollectableRow) (*T, error) { return scan(row) })
 }
+
+// noRows turns pgx.ErrNoRows into a paywarden error with code and the
+// formatted message, and returns any other err as it is.
+func noRows(err error, code, format string, args ...any) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return paywarden.Errorf(code, format, args...)
+	}
+	return err
+}

@@ -52,10 +52,7 @@ func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
 func (db *DB) TokenByHash(ctx context.Context, hash []byte) (_ *paywarden.Token, err error) {
 	defer derrors.Wrap(&err, "postgres.TokenByHash")
 	t, err := scanToken(db.pool.QueryRow(ctx, `SELECT `+rowmap.TokenColumns+` FROM tokens WHERE hash = $1`, hash))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "token not found")
-	}
-	return t, err
+	return t, noRows(err, paywarden.ENOTFOUND, "token not found")
 }
 
 // ListTokens implements paywarden.TokenStore.

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/paywarden/paywarden"
@@ -59,10 +58,7 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []*paywarden.Event, no
 func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err error) {
 	defer derrors.Wrap(&err, "sqlite.Event(%q)", id)
 	e, err := scanEvent(db.read.QueryRowContext(ctx, `SELECT `+rowmap.EventColumns+` FROM events WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
-	}
-	return e, err
+	return e, noRows(err, paywarden.ENOTFOUND, "event %s not found", id)
 }
 
 // ListEvents implements paywarden.EventStore.
@@ -89,9 +85,7 @@ func listEvents(ctx context.Context, tx *sql.Tx, f paywarden.EventFilter) ([]*pa
 	if f.StartingAfter != "" {
 		var received int64
 		err := tx.QueryRowContext(ctx, `SELECT received_at FROM events WHERE id = ?`, f.StartingAfter).Scan(&received)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, paywarden.Errorf(paywarden.EINVALID, "starting_after: no event %s", f.StartingAfter)
-		} else if err != nil {
+		if err := noRows(err, paywarden.EINVALID, "starting_after: no event %s", f.StartingAfter); err != nil {
 			return nil, err
 		}
 		w.And("(received_at < " + w.Arg(received) + " OR (received_at = " + w.Arg(received) + " AND id < " + w.Arg(f.StartingAfter) + "))")

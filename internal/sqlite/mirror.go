@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/paywarden/paywarden"
@@ -18,10 +17,7 @@ func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorOb
 	defer derrors.Wrap(&err, "sqlite.Object(%q, %q)", typ, id)
 	o, err := scanObject(db.read.QueryRowContext(ctx,
 		`SELECT `+rowmap.ObjectColumns+` FROM mirror_objects WHERE type = ? AND id = ?`, typ, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "%s %s not found", typ, id)
-	}
-	return o, err
+	return o, noRows(err, paywarden.ENOTFOUND, "%s %s not found", typ, id)
 }
 
 // ListObjects implements paywarden.MirrorStore.
@@ -49,9 +45,7 @@ func listObjects(ctx context.Context, tx *sql.Tx, f paywarden.MirrorFilter) ([]*
 		var created int64
 		err := tx.QueryRowContext(ctx, `SELECT created FROM mirror_objects WHERE type = ? AND id = ?`,
 			f.Type, f.StartingAfter).Scan(&created)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, paywarden.Errorf(paywarden.EINVALID, "starting_after: no %s %s", f.Type, f.StartingAfter)
-		} else if err != nil {
+		if err := noRows(err, paywarden.EINVALID, "starting_after: no %s %s", f.Type, f.StartingAfter); err != nil {
 			return nil, err
 		}
 		w.And("(created < " + w.Arg(created) + " OR (created = " + w.Arg(created) + " AND id < " + w.Arg(f.StartingAfter) + "))")

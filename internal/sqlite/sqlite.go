@@ -291,3 +291,12 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (*T, err
 	}
 	return all, rows.Err()
 }
+
+// noRows turns sql.ErrNoRows into a paywarden error with code and the
+// formatted message, and returns any other err as it is.
+func noRows(err error, code, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return paywarden.Errorf(code, format, args...)
+	}
+	return err
+}

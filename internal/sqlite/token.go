@@ -74,10 +74,7 @@ func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
 func (db *DB) TokenByHash(ctx context.Context, hash []byte) (_ *paywarden.Token, err error) {
 	defer derrors.Wrap(&err, "sqlite.TokenByHash")
 	t, err := scanToken(db.read.QueryRowContext(ctx, `SELECT `+rowmap.TokenColumns+` FROM tokens WHERE hash = ?`, hash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "token not found")
-	}
-	return t, err
+	return t, noRows(err, paywarden.ENOTFOUND, "token not found")
 }
 
 // ListTokens implements paywarden.TokenStore.
