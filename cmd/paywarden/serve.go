@@ -18,7 +18,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/stripe/stripe-go/v85"
 
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/api"
@@ -26,6 +25,7 @@ import (
 	"github.com/paywarden/paywarden/internal/logging"
 	"github.com/paywarden/paywarden/internal/secrets"
 	"github.com/paywarden/paywarden/internal/server"
+	"github.com/paywarden/paywarden/internal/stripeapi"
 	"github.com/paywarden/paywarden/internal/webhook"
 )
 
@@ -92,11 +92,7 @@ func runServe(ctx context.Context, e *env) error {
 	})
 
 	if len(cfg.Subscribers) > 0 {
-		subs := make([]eventproc.Subscriber, len(cfg.Subscribers))
-		for i, sub := range cfg.Subscribers {
-			subs[i] = eventproc.Subscriber{Name: sub.Name, URL: sub.URL, Types: sub.Types, Secret: sub.Secret}
-		}
-		proc.Handle("*", eventproc.Deliverer(subs, &http.Client{Timeout: 15 * time.Second}, reg, nil))
+		proc.Handle("*", eventproc.Deliverer(cfg.Subscribers, &http.Client{Timeout: 15 * time.Second}, reg, nil))
 	}
 
 	ingest := webhook.NewIngest(webhook.IngestOptions{Store: st, Wake: proc.Wake, Registerer: reg})
@@ -110,7 +106,7 @@ func runServe(ctx context.Context, e *env) error {
 		Tolerance:  cfg.WebhookTolerance,
 		MaxBody:    cfg.WebhookMaxBody,
 		Livemode:   cfg.Secrets.Livemode(),
-		APIVersion: stripe.APIVersion,
+		APIVersion: stripeapi.APIVersion,
 	})
 
 	srv := server.New(server.Options{
@@ -148,11 +144,11 @@ func runServe(ctx context.Context, e *env) error {
 	wg.Go(func() { defer logging.Recover(log, "idempotency cleanup"); expireIdempotency(workCtx, log, st) })
 	wg.Go(func() {
 		defer logging.Recover(log, "reconcile")
-		webhook.ReconcileEvery(workCtx, log, sc, st, proc.Wake, stripe.APIVersion, cfg.Secrets.Livemode(), time.Hour)
+		webhook.ReconcileEvery(workCtx, log, sc, st, proc.Wake, stripeapi.APIVersion, cfg.Secrets.Livemode(), time.Hour)
 	})
 
 	log.Info("paywarden serving", "env", cfg.Env, "url", srv.URL(), "admin", "http://"+srv.AdminAddr().String(),
-		"stripe_api_version", stripe.APIVersion, "livemode", cfg.Secrets.Livemode())
+		"stripe_api_version", stripeapi.APIVersion, "livemode", cfg.Secrets.Livemode())
 	fmt.Fprintf(e.stdout, "serving %s (admin http://%s)\n", srv.URL(), srv.AdminAddr())
 
 	err = srv.Serve(ctx, 25*time.Second)

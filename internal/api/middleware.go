@@ -204,7 +204,7 @@ func (a *API) authenticate(r *http.Request) (*paywarden.Token, error) {
 	if !strings.HasPrefix(tok, paywarden.TokenPrefix) || len(tok) > 200 {
 		return nil, errNoToken
 	}
-	hash := HashToken(tok)
+	hash := paywarden.HashToken(tok)
 	t, err := a.store.TokenByHash(r.Context(), hash)
 	if paywarden.ErrorCode(err) == paywarden.ENOTFOUND {
 		return nil, errNoToken

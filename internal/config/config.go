@@ -90,7 +90,7 @@ type Config struct {
 	StripeRateLimit       float64 // requests per second
 
 	// Subscribers receive verified events (PAYWARDEN_SUBSCRIBERS).
-	Subscribers []Subscriber
+	Subscribers []paywarden.Subscriber
 
 	// Args are the arguments left after the flags.
 	Args []string
