@@ -89,11 +89,10 @@ func runServe(ctx context.Context, e *env) error {
 		Logger:  log,
 		Metrics: eventproc.NewMetrics(reg),
 		Owner:   ownerName(),
-	})
 
-	if len(cfg.Subscribers) > 0 {
-		proc.Handle("*", eventproc.Deliverer(cfg.Subscribers, &http.Client{Timeout: 15 * time.Second}, reg, nil))
-	}
+		Subscribers: cfg.Subscribers,
+		Registerer:  reg,
+	})
 
 	ingest := webhook.NewIngest(webhook.IngestOptions{Store: st, Wake: proc.Wake, Registerer: reg})
 	reg.MustRegister(eventproc.NewEventsCollector(st))

@@ -43,9 +43,9 @@ func TestDeliveries(t *testing.T) {
 
 	c := &clock{now: time.Now().UTC()}
 	db := openStore(t, c)
-	p := New(Options{Store: db, Owner: "w1", Now: c.Now, BaseBackoff: time.Second})
-	p.Handle("*", Deliverer([]paywarden.Subscriber{{Name: "svc", URL: srv.URL, Types: []string{"customer.*"}, Secret: secret}},
-		srv.Client(), nil, c.Now))
+	// Registered by handlers.go, as serve wires it.
+	p := New(Options{Store: db, Owner: "w1", Now: c.Now, BaseBackoff: time.Second, Client: srv.Client(),
+		Subscribers: []paywarden.Subscriber{{Name: "svc", URL: srv.URL, Types: []string{"customer.*"}, Secret: secret}}})
 
 	e := customerEvent("evt_sub", c.Now(), "a@example.com")
 	e.APIVersion = stripe.APIVersion

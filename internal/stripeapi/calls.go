@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"github.com/paywarden/paywarden"
 	"github.com/stripe/stripe-go/v85"
@@ -294,17 +295,14 @@ func (c *Client) Verify(ctx context.Context, key paywarden.Secret) error {
 	return err
 }
 
-// fetchPaths maps the object types paywarden mirrors to their API paths.
-var fetchPaths = map[string]string{
-	paywarden.ObjectCustomer:      "/v1/customers/%s",
-	paywarden.ObjectPaymentIntent: "/v1/payment_intents/%s",
-	paywarden.ObjectCharge:        "/v1/charges/%s",
-	paywarden.ObjectRefund:        "/v1/refunds/%s",
-	paywarden.ObjectDispute:       "/v1/disputes/%s",
-	paywarden.ObjectSubscription:  "/v1/subscriptions/%s",
-	paywarden.ObjectInvoice:       "/v1/invoices/%s",
-	paywarden.ObjectPrice:         "/v1/prices/%s",
-	paywarden.ObjectProduct:       "/v1/products/%s",
+// fetchPath returns the API path of an object of a mirrored type, or
+// false for a type paywarden does not mirror. Every mirrored type's
+// resource is its plural: /v1/payment_intents/{id}, /v1/customers/{id}.
+func fetchPath(objectType string) (string, bool) {
+	if !slices.Contains(paywarden.MirroredTypes, objectType) {
+		return "", false
+	}
+	return "/v1/" + objectType + "s/%s", true
 }
 
 // rawObject keeps the JSON of an object the SDK fetched.
@@ -313,7 +311,7 @@ type rawObject struct{ stripe.APIResource }
 // Fetch reads one object of a mirrored type with the read key and returns
 // its JSON as Stripe sent it. EINVALID for a type paywarden does not mirror.
 func (c *Client) Fetch(ctx context.Context, objectType, id string) ([]byte, error) {
-	path, ok := fetchPaths[objectType]
+	path, ok := fetchPath(objectType)
 	if !ok {
 		return nil, paywarden.Errorf(paywarden.EINVALID, "paywarden does not fetch objects of type %q", objectType)
 	}
