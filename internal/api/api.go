@@ -9,6 +9,12 @@
 // Stripe from the caller's, so that a retry after a crash never acts twice.
 // Inputs are validated before Stripe is called. Every error is an RFC 9457
 // problem document whose type is one of the codes of package paywarden.
+//
+// What a layer learns for the access log (route, token, error, replay) and
+// what the idempotency layer tells a handler (the Stripe key, whether it
+// acted) travel in explicit response writers, never as writable context
+// values. The API shows the domain's types (paywarden.Payment, ...); it
+// must not import the Stripe SDK nor call Stripe other than through Stripe.
 package api
 
 import (

@@ -31,6 +31,10 @@
 //
 // Load reads only what it is given (args, a getenv function, the paths in
 // options), never the process environment, so tests need no setup.
+//
+// It owns parsing and checking only: it must not open connections, call
+// Stripe or print a secret; subscribers come out as paywarden.Subscriber,
+// the type the workers deliver to.
 package config
 
 import (

@@ -3,6 +3,13 @@
 // behind a per-object ordering guard, runs the registered handlers, and marks
 // the event processed in the same transaction as its mirror writes. Failures
 // are retried with capped exponential backoff until the event is dead.
+// handlers.go lists every handler (today: signed deliveries to internal
+// subscribers); metrics.go holds the workers' metrics and the count of
+// stored events by status.
+//
+// It must not receive webhooks (package webhook does) nor call Stripe other
+// than through a Fetcher; it signs deliveries with stripesig, never with the
+// receiver's code.
 package eventproc
 
 import (
