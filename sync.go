@@ -42,6 +42,15 @@ func (c *SyncCursor) Validate() error {
 	return nil
 }
 
+// WithDefaults returns a copy of c as a store writes it: a zero StartedAt
+// is now, and UpdatedAt is now.
+func (c *SyncCursor) WithDefaults(now time.Time) SyncCursor {
+	d := *c
+	d.StartedAt = orNow(d.StartedAt, now)
+	d.UpdatedAt = now
+	return d
+}
+
 // SyncStore keeps the cursors of `paywarden sync`.
 type SyncStore interface {
 	// SyncCursor returns the cursor of one object type. ENOTFOUND if there
@@ -49,8 +58,9 @@ type SyncStore interface {
 	SyncCursor(ctx context.Context, typ string) (*SyncCursor, error)
 	// SyncCursors returns every cursor, ordered by type.
 	SyncCursors(ctx context.Context) ([]*SyncCursor, error)
-	// SaveSyncCursor creates or replaces the cursor of c.Type and sets its
-	// UpdatedAt to now. EINVALID for a cursor that fails Validate.
+	// SaveSyncCursor creates or replaces the cursor of c.Type, written with
+	// its defaults (WithDefaults), which it also sets in c. EINVALID for a
+	// cursor that fails Validate.
 	SaveSyncCursor(ctx context.Context, c *SyncCursor) error
 	// DeleteSyncCursors removes the cursors of the given types, or every
 	// cursor when types is empty, and returns how many it removed.

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/paywarden/paywarden"
-	"github.com/paywarden/paywarden/internal/postgres"
+	"github.com/paywarden/paywarden/internal/postgres/postgrestest"
 )
 
 // listFake plays Stripe's list APIs for `paywarden sync`: n customers in
@@ -186,7 +186,7 @@ func TestSyncKill9(t *testing.T) {
 		testSyncKill9(t, dir, f, syncEnv(dir, f))
 	})
 	t.Run("postgres", func(t *testing.T) {
-		url := postgres.TestURL(t)
+		url := postgrestest.URL(t)
 		dir := t.TempDir()
 		f := newListFake(t, 250)
 		testSyncKill9(t, dir, f, with(syncEnv(dir, f), "PAYWARDEN_DATABASE_URL", url))

@@ -22,6 +22,7 @@ import (
 
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/postgres"
+	"github.com/paywarden/paywarden/internal/postgres/postgrestest"
 	"github.com/paywarden/paywarden/internal/sqlite"
 	"github.com/paywarden/paywarden/internal/stripeapi"
 )
@@ -258,7 +259,7 @@ func forEachStore(t *testing.T, fn func(t *testing.T, st paywarden.Store)) {
 		fn(t, db)
 	})
 	t.Run("postgres", func(t *testing.T) {
-		db, err := postgres.Open(context.Background(), postgres.TestURL(t), slog.New(slog.DiscardHandler))
+		db, err := postgres.Open(context.Background(), postgrestest.URL(t), slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}

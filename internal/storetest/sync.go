@@ -9,12 +9,7 @@ import (
 	"github.com/paywarden/paywarden"
 )
 
-// RunSyncTests checks a store's paywarden.SyncStore, the cursors of
-// `paywarden sync`. open is as for RunConformanceTests.
-func RunSyncTests(t *testing.T, open func(t *testing.T) paywarden.Store) {
-	t.Run("SyncCursors", func(t *testing.T) { testSyncCursors(t, open) })
-	t.Run("DeleteSyncCursors", func(t *testing.T) { testDeleteSyncCursors(t, open) })
-}
+// The tests of paywarden.SyncStore, the cursors of `paywarden sync`.
 
 func testSyncCursors(t *testing.T, open opener) {
 	s, clock := setup(t, open)

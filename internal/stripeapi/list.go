@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/paywarden/paywarden"
@@ -15,43 +16,35 @@ import (
 // MaxListLimit is the largest page Stripe's list APIs serve.
 const MaxListLimit = 100
 
-// listSpec is how one mirrored type is listed: its path and the query every
-// page of it carries.
-type listSpec struct {
-	path  string
-	query url.Values
-}
-
-// listSpecs maps every type in paywarden.MirroredTypes to its list API. A
-// test fails when a mirrored type has none.
+// listQueries holds what a page of some types carries beyond the bounds:
+// what reports need that a list does not return by default, within
+// Stripe's limit of four levels of expansion counting "data".
 //
-// Expansions are what reports need beyond what a list returns by default,
-// within Stripe's limit of four levels counting "data": a subscription's
-// discounts with their coupons (percent or amount off). A subscription
-// item's price, a balance transaction's fee, fee_details, type and source
-// id are in the default answer and need no expansion.
-var listSpecs = map[string]listSpec{
-	paywarden.ObjectCustomer:      {path: "/v1/customers"},
-	paywarden.ObjectPaymentIntent: {path: "/v1/payment_intents"},
-	paywarden.ObjectCharge:        {path: "/v1/charges"},
-	paywarden.ObjectRefund:        {path: "/v1/refunds"},
-	paywarden.ObjectDispute:       {path: "/v1/disputes"},
-	paywarden.ObjectSubscription: {path: "/v1/subscriptions", query: url.Values{
+// A subscription's discounts come with their coupons (percent or amount
+// off); an item's own discounts cannot, being six levels deep. A
+// subscription item's price, a balance transaction's fee, fee_details,
+// type and source id are in the default answer and need no expansion.
+var listQueries = map[string]url.Values{
+	paywarden.ObjectSubscription: {
 		// Without status=all Stripe leaves canceled subscriptions out,
 		// and churn needs them.
 		"status":   {"all"},
 		"expand[]": {"data.discounts.source.coupon"},
-	}},
-	paywarden.ObjectInvoice:            {path: "/v1/invoices"},
-	paywarden.ObjectPrice:              {path: "/v1/prices"},
-	paywarden.ObjectProduct:            {path: "/v1/products"},
-	paywarden.ObjectBalanceTransaction: {path: "/v1/balance_transactions"},
-	paywarden.ObjectPayout:             {path: "/v1/payouts"},
+	},
 }
 
-// Lists reports whether objectType has a list API that ListPage pages.
+// listPath returns the list API of a mirrored type, or false for a type
+// paywarden does not mirror. As for fetchPath, every mirrored type's
+// resource is its plural: /v1/payment_intents, /v1/balance_transactions.
+func listPath(objectType string) (string, bool) {
+	path, ok := fetchPath(objectType)
+	return strings.TrimSuffix(path, "/%s"), ok
+}
+
+// Lists reports whether objectType has a list API that ListPage pages:
+// every type of paywarden.MirroredTypes.
 func Lists(objectType string) bool {
-	_, ok := listSpecs[objectType]
+	_, ok := listPath(objectType)
 	return ok
 }
 
@@ -93,7 +86,7 @@ type listPage struct {
 // that has no list API here or a bad limit; otherwise the codes of every
 // call.
 func (c *Client) ListPage(ctx context.Context, objectType string, p ListParams) (*ListPage, error) {
-	spec, ok := listSpecs[objectType]
+	path, ok := listPath(objectType)
 	if !ok {
 		return nil, paywarden.Errorf(paywarden.EINVALID, "paywarden does not list objects of type %q", objectType)
 	}
@@ -101,7 +94,7 @@ func (c *Client) ListPage(ctx context.Context, objectType string, p ListParams) 
 		return nil, paywarden.Errorf(paywarden.EINVALID, "a page holds 1 to %d objects", MaxListLimit)
 	}
 	q := url.Values{"limit": {strconv.Itoa(orDefault(p.Limit, MaxListLimit))}}
-	for k, vs := range spec.query {
+	for k, vs := range listQueries[objectType] {
 		q[k] = vs
 	}
 	if !p.CreatedGTE.IsZero() {
@@ -112,7 +105,7 @@ func (c *Client) ListPage(ctx context.Context, objectType string, p ListParams) 
 	}
 	// The query is built here, as ListEvents does: stripe-go's list
 	// params cannot express created[gte] for every type through Call.
-	path := spec.path + "?" + q.Encode()
+	path += "?" + q.Encode()
 	var (
 		obj    rawList
 		sentAt time.Time

@@ -21,7 +21,7 @@ import (
 func TestListCoversMirroredTypes(t *testing.T) {
 	for _, typ := range paywarden.MirroredTypes {
 		if !Lists(typ) {
-			t.Errorf("mirrored type %q has no list path in listSpecs", typ)
+			t.Errorf("mirrored type %q has no list path", typ)
 		}
 	}
 	if Lists("account") {
