@@ -264,28 +264,23 @@ func storePage(ctx context.Context, st Store, typ string, page *stripeapi.ListPa
 	// second the page was requested may be newer than what the page shows,
 	// so the listing is dated the second before, and such an event wins.
 	version := page.SentAt.Truncate(time.Second).Add(-time.Second)
-	var objs []*paywarden.MirrorObject
+	listed := make([]*paywarden.MirrorObject, 0, len(page.Objects))
 	for _, raw := range page.Objects {
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, raw); err != nil {
-			return n, paywarden.Errorf(paywarden.ESTRIPEUNAVAILABLE, "Stripe listed a %s paywarden could not read.", typ)
-		}
-		o, err := eventproc.Extract(buf.Bytes())
+		o, err := extract(typ, raw)
 		if err != nil {
-			return n, &paywarden.Error{Code: paywarden.ESTRIPEUNAVAILABLE,
-				Message: fmt.Sprintf("Stripe listed a %s paywarden could not read.", typ), Err: err}
-		}
-		if o.Type != typ {
-			return n, paywarden.Errorf(paywarden.ESTRIPEUNAVAILABLE, "Stripe listed a %s among the %ss.", o.Type, typ)
-		}
-		n.lastID = o.ID
-		o.Version, o.Fetched = version, true
-		stored, err := st.Object(ctx, typ, o.ID)
-		switch {
-		case paywarden.ErrorCode(err) == paywarden.ENOTFOUND:
-		case err != nil:
 			return n, err
-		case sameJSON(stored.Data, o.Data):
+		}
+		o.Version, o.Fetched = version, true
+		listed = append(listed, o)
+		n.lastID = o.ID
+	}
+	stored, err := storedOf(ctx, st, typ, listed)
+	if err != nil {
+		return n, err
+	}
+	var objs []*paywarden.MirrorObject
+	for _, o := range listed {
+		if s, ok := stored[o.ID]; ok && sameJSON(s.Data, o.Data) {
 			n.unchanged++
 			continue
 		}
@@ -303,6 +298,61 @@ func storePage(ctx context.Context, st Store, typ string, page *stripeapi.ListPa
 		}
 	}
 	return n, nil
+}
+
+// extract builds the mirror record of a listed object, compacted, with
+// the workers' extraction.
+func extract(typ string, raw []byte) (*paywarden.MirrorObject, error) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, paywarden.Errorf(paywarden.ESTRIPEUNAVAILABLE, "Stripe listed a %s paywarden could not read.", typ)
+	}
+	o, err := eventproc.Extract(buf.Bytes())
+	if err != nil {
+		return nil, &paywarden.Error{Code: paywarden.ESTRIPEUNAVAILABLE,
+			Message: fmt.Sprintf("Stripe listed a %s paywarden could not read.", typ), Err: err}
+	}
+	if o.Type != typ {
+		return nil, paywarden.Errorf(paywarden.ESTRIPEUNAVAILABLE, "Stripe listed a %s among the %ss.", o.Type, typ)
+	}
+	return o, nil
+}
+
+// storedOf returns what the mirror holds of the listed objects, by id. A
+// page is a run of objects by created time, so one read of that window
+// finds them all; an object without a created time is read alone.
+func storedOf(ctx context.Context, st Store, typ string, listed []*paywarden.MirrorObject) (map[string]*paywarden.MirrorObject, error) {
+	stored := map[string]*paywarden.MirrorObject{}
+	var from, to time.Time
+	for _, o := range listed {
+		if o.Created.IsZero() {
+			s, err := st.Object(ctx, typ, o.ID)
+			if paywarden.ErrorCode(err) == paywarden.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			stored[o.ID] = s
+			continue
+		}
+		if from.IsZero() || o.Created.Before(from) {
+			from = o.Created
+		}
+		if o.Created.After(to) {
+			to = o.Created
+		}
+	}
+	if from.IsZero() {
+		return stored, nil
+	}
+	objs, err := st.ListObjects(ctx, paywarden.MirrorFilter{Type: typ, CreatedFrom: from, CreatedTo: to.Add(time.Second), Limit: -1})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range objs {
+		stored[s.ID] = s
+	}
+	return stored, nil
 }
 
 // sameJSON reports whether two JSON texts are equal once compacted: Stripe

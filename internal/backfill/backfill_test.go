@@ -430,3 +430,30 @@ func TestRefusesUnknownType(t *testing.T) {
 		t.Errorf("ValidateTypes(MirroredTypes): %v", err)
 	}
 }
+
+// TestStoredLookup stores a page twice: objects with and without a created
+// time (read by window and one by one) are found unchanged the second time.
+func TestStoredLookup(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st paywarden.Store) {
+		ctx := context.Background()
+		page := &stripeapi.ListPage{SentAt: time.Now(), Objects: []json.RawMessage{
+			json.RawMessage(`{"id":"cus_3","object":"customer","created":1700000003}`),
+			json.RawMessage(`{"id":"cus_x","object":"customer"}`),
+			json.RawMessage(`{"id":"cus_2","object":"customer","created":1700000002}`),
+			json.RawMessage(`{"id":"cus_1","object":"customer","created":1700000002}`),
+		}}
+		for i, want := range []pageCounts{{written: 4, lastID: "cus_1"}, {unchanged: 4, lastID: "cus_1"}} {
+			n, err := storePage(ctx, st, paywarden.ObjectCustomer, page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != want {
+				t.Errorf("store %d: got %+v, want %+v", i+1, n, want)
+			}
+		}
+		bad := &stripeapi.ListPage{SentAt: time.Now(), Objects: []json.RawMessage{json.RawMessage(`{"id":"ch_1","object":"charge"}`)}}
+		if _, err := storePage(ctx, st, paywarden.ObjectCustomer, bad); paywarden.ErrorCode(err) != paywarden.ESTRIPEUNAVAILABLE {
+			t.Errorf("a charge among customers: got %v, want %s", err, paywarden.ESTRIPEUNAVAILABLE)
+		}
+	})
+}

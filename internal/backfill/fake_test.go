@@ -36,7 +36,7 @@ var listPaths = map[string]string{
 
 type fakeStripe struct {
 	*httptest.Server
-	t       *testing.T
+	t       testing.TB
 	readKey string
 
 	mu       sync.Mutex
@@ -47,7 +47,7 @@ type fakeStripe struct {
 	hold     map[int]chan struct{}       // request numbers held; closed when they arrive
 }
 
-func newFakeStripe(t *testing.T) *fakeStripe {
+func newFakeStripe(t testing.TB) *fakeStripe {
 	f := &fakeStripe{t: t, readKey: "rk_" + "test_" + strings.Repeat("r", 24),
 		objects: map[string][]map[string]any{}, fail: map[int]bool{}, hold: map[int]chan struct{}{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
@@ -222,7 +222,7 @@ func listPathType(path string) string {
 // client returns a Stripe client of the fake: the default key differs from
 // the read key, so a list made with the wrong key fails. Waits for retries
 // are recorded in waits instead of slept.
-func (f *fakeStripe) client(t *testing.T, waits *[]time.Duration) *stripeapi.Client {
+func (f *fakeStripe) client(t testing.TB, waits *[]time.Duration) *stripeapi.Client {
 	t.Helper()
 	var mu sync.Mutex
 	c, err := stripeapi.New(stripeapi.Config{
@@ -249,27 +249,31 @@ func (f *fakeStripe) client(t *testing.T, waits *[]time.Duration) *stripeapi.Cli
 // forEachStore runs fn on a new, migrated SQLite file and on PostgreSQL
 // (skipped when PAYWARDEN_TEST_POSTGRES_URL is unset).
 func forEachStore(t *testing.T, fn func(t *testing.T, st paywarden.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "pw.db"), slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		migrate(t, db)
-		fn(t, db)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		db, err := postgres.Open(context.Background(), postgrestest.URL(t), slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		migrate(t, db)
-		fn(t, db)
-	})
+	t.Run("sqlite", func(t *testing.T) { fn(t, openSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, openPostgres(t)) })
 }
 
-func migrate(t *testing.T, st paywarden.Store) {
+func openSQLite(t testing.TB) paywarden.Store {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "pw.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	migrate(t, db)
+	return db
+}
+
+func openPostgres(t testing.TB) paywarden.Store {
+	db, err := postgres.Open(context.Background(), postgrestest.URL(t), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	migrate(t, db)
+	return db
+}
+
+func migrate(t testing.TB, st paywarden.Store) {
 	t.Helper()
 	if _, err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
