@@ -1,0 +1,49 @@
+package paywarden
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Text field limits: what a store keeps in a text column. Stripe's own ids,
+// types and versions are far shorter.
+const (
+	MaxIDLen   = 255 // ids: evt_..., pi_..., an endpoint's name
+	MaxTypeLen = 100 // event and object types, API versions, statuses, currencies
+)
+
+// PrintableText reports whether s is valid UTF-8 with no control
+// characters (NUL, ESC, DEL, C1, ...). Such strings are safe in every
+// store's text columns (PostgreSQL refuses NUL and invalid UTF-8 where
+// SQLite keeps them) and on an operator's terminal.
+func PrintableText(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || unicode.IsControl(r) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// checkText returns an EINVALID error naming field (never quoting the
+// value, which may be anything) when s is longer than max bytes or is not
+// PrintableText. An empty s passes; callers that need a value check that.
+func checkText(what, field, s string, max int) error {
+	if len(s) > max {
+		return Errorf(EINVALID, "%s: %s is longer than %d bytes", what, field, max)
+	}
+	if !PrintableText(s) {
+		return Errorf(EINVALID, "%s: %s holds control characters or invalid UTF-8", what, field)
+	}
+	return nil
+}
