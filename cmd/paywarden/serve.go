@@ -140,7 +140,10 @@ func runServe(ctx context.Context, e *env) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	wg.Go(func() { defer logging.Recover(log, "secrets"); mgr.Run(workCtx, hup) })
-	wg.Go(func() { defer logging.Recover(log, "idempotency cleanup"); api.ExpireIdempotency(workCtx, log, st, time.Minute) })
+	wg.Go(func() {
+		defer logging.Recover(log, "idempotency cleanup")
+		api.ExpireIdempotency(workCtx, log, st, time.Minute)
+	})
 	wg.Go(func() {
 		defer logging.Recover(log, "reconcile")
 		webhook.ReconcileEvery(workCtx, log, sc, st, proc.Wake, stripeapi.APIVersion, cfg.Secrets.Livemode(), time.Hour)
@@ -208,4 +211,3 @@ func ownerName() string {
 	rand.Read(b)
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 }
-

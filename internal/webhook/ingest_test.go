@@ -178,7 +178,7 @@ func TestReconcileEvery(t *testing.T) {
 // whole group commit failed with it, forever on PostgreSQL.
 func TestIngestPoisonedEvent(t *testing.T) {
 	stores := map[string]func(t *testing.T) EventInserter{
-		"sqlite":   func(t *testing.T) EventInserter { return openDB(t) },
+		"sqlite": func(t *testing.T) EventInserter { return openDB(t) },
 		"postgres": func(t *testing.T) EventInserter {
 			db := postgrestest.Open(t)
 			if _, err := db.Migrate(context.Background()); err != nil {
