@@ -1,6 +1,7 @@
 package paywarden
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -46,4 +47,37 @@ func checkText(what, field, s string, max int) error {
 		return Errorf(EINVALID, "%s: %s holds control characters or invalid UTF-8", what, field)
 	}
 	return nil
+}
+
+// LooksLikeSecret reports whether s holds something shaped like a secret
+// paywarden guards: a Stripe secret or restricted key, a webhook signing
+// secret, a paywarden token, or a PaymentIntent/SetupIntent client secret.
+// Names, labels and identifiers that paywarden stores or prints must not:
+// a key pasted into a name would be kept and shown as a name.
+func LooksLikeSecret(s string) bool {
+	for _, p := range secretMarks {
+		for rest := s; ; {
+			i := strings.Index(rest, p)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(p):]
+			if alnumPrefix(rest) >= 8 && (p != "_secret_" || i > 0) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// secretMarks precede the random part of each secret shape.
+var secretMarks = []string{"sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_", "pwk_", "_secret_"}
+
+// alnumPrefix counts the letters and digits at the start of s.
+func alnumPrefix(s string) int {
+	n := 0
+	for n < len(s) && ('a' <= s[n] && s[n] <= 'z' || 'A' <= s[n] && s[n] <= 'Z' || '0' <= s[n] && s[n] <= '9') {
+		n++
+	}
+	return n
 }

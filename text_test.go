@@ -69,3 +69,37 @@ func TestMirrorObjectValidateText(t *testing.T) {
 		t.Errorf("ESC in type: Validate() = %v, want EINVALID without the value", err)
 	}
 }
+
+func TestLooksLikeSecret(t *testing.T) {
+	key := "sk_" + "live_" + strings.Repeat("Ab1", 8) // made here: nothing key-shaped is committed
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{key, true},
+		{"billing " + key + " copy", true},
+		{"rk_test_" + strings.Repeat("z", 20), true},
+		{"whsec_" + strings.Repeat("q", 32), true},
+		{"pwk_" + strings.Repeat("x9", 10), true},
+		{"pi_123_secret_" + strings.Repeat("s", 20), true},
+		{"billing-service", false},
+		{"sk_live_", false},
+		{"rotate sk_test_ keys", false},
+		{"top_secret_plans", false}, // too short after the mark
+		{"_secret_" + strings.Repeat("s", 20), false},
+	} {
+		if got := LooksLikeSecret(tc.s); got != tc.want {
+			t.Errorf("LooksLikeSecret(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}
+
+func TestTokenNameNotASecret(t *testing.T) {
+	_, tok, err := NewToken("sk_"+"live_"+strings.Repeat("Zz9", 8), []string{ScopeAdmin})
+	if err == nil {
+		err = tok.Validate()
+	}
+	if ErrorCode(err) != EINVALID || strings.Contains(err.Error(), "Zz9Zz9") {
+		t.Errorf("a key as a token name: got %v, want EINVALID without the key", err)
+	}
+}
