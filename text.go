@@ -1,6 +1,8 @@
 package paywarden
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -80,4 +82,30 @@ func alnumPrefix(s string) int {
 		n++
 	}
 	return n
+}
+
+// EscapeText returns s with everything PrintableText refuses written as a
+// Go escape (\x1b, \u0085, \ufffd for invalid UTF-8), so that text from
+// outside (an event's type, a name) printed to an operator's terminal can
+// neither move the cursor nor rewrite what is shown. Printable text comes
+// back unchanged.
+func EscapeText(s string) string {
+	if PrintableText(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x20 || r == 0x7f || unicode.IsControl(r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }

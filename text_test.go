@@ -103,3 +103,20 @@ func TestTokenNameNotASecret(t *testing.T) {
 		t.Errorf("a key as a token name: got %v, want EINVALID without the key", err)
 	}
 }
+
+func TestEscapeText(t *testing.T) {
+	for in, want := range map[string]string{
+		"customer.updated":        "customer.updated",
+		"café ✓":                  "café ✓",
+		"\x1b[2J\x1b]0;pwned\x07": `\x1b[2J\x1b]0;pwned\a`,
+		"a\x00b\tc\u0085d\x7f":    `a\x00b\tc\u0085d\x7f`,
+		"bad\xffutf8":             `bad\xffutf8`,
+	} {
+		if got := EscapeText(in); got != want {
+			t.Errorf("EscapeText(%q) = %q, want %q", in, got, want)
+		}
+		if got := EscapeText(in); !PrintableText(got) {
+			t.Errorf("EscapeText(%q) = %q is not printable", in, got)
+		}
+	}
+}
