@@ -140,7 +140,10 @@ func runServe(ctx context.Context, e *env) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	wg.Go(func() { defer logging.Recover(log, "secrets"); mgr.Run(workCtx, hup) })
-	wg.Go(func() { defer logging.Recover(log, "idempotency cleanup"); expireIdempotency(workCtx, log, st) })
+	wg.Go(func() {
+		defer logging.Recover(log, "idempotency cleanup")
+		api.ExpireIdempotency(workCtx, log, st, time.Minute)
+	})
 	wg.Go(func() {
 		defer logging.Recover(log, "reconcile")
 		webhook.ReconcileEvery(workCtx, log, sc, st, proc.Wake, stripeapi.APIVersion, cfg.Secrets.Livemode(), time.Hour)
@@ -207,20 +210,4 @@ func ownerName() string {
 	b := make([]byte, 4)
 	rand.Read(b)
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
-}
-
-// expireIdempotency deletes expired idempotency records every hour.
-func expireIdempotency(ctx context.Context, log *slog.Logger, st paywarden.IdempotencyStore) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			if _, err := st.DeleteExpiredIdempotency(ctx, now); err != nil {
-				log.Error("deleting expired idempotency records", "err", err)
-			}
-		}
-	}
 }

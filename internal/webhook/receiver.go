@@ -121,6 +121,13 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		stored = DefaultEndpoint
 	}
 	ev := env.Event(stored, body, now.UTC(), rc.o.APIVersion)
+	// The domain's checks (printable, bounded strings) run here, not only
+	// in the store, so that a bad event is a 400 on every store and never
+	// reaches a group commit that other events share.
+	if err := ev.Validate(); err != nil {
+		rc.reject(w, r, http.StatusBadRequest, "bad_envelope", "Body is not a Stripe event.")
+		return
+	}
 	created, err := rc.o.Submit(r.Context(), ev)
 	switch {
 	case errors.Is(err, ErrQueueFull):
