@@ -117,7 +117,7 @@ func runSync(ctx context.Context, e *env) error {
 	if paywarden.ErrorCode(runErr) == paywarden.EINVALID && res == nil {
 		return usageErrorf("sync: %s", paywarden.ErrorMessage(runErr))
 	}
-	return s.safe(fmt.Errorf("sync stopped (run it again to continue): %w", runErr))
+	return s.safe(fmt.Errorf("sync stopped; the cursors keep their place for the next run: %w", runErr))
 }
 
 // syncTypes reads --objects: object types, singular or plural, in the

@@ -71,9 +71,12 @@ func (f *listFake) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if r.Header.Get("Authorization") != "Bearer "+f.readKey {
+	if key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "); key != f.readKey {
+		// Quoting the key, as a careless upstream might: paywarden must
+		// not print it.
 		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprint(w, `{"error":{"type":"invalid_request_error","message":"Lists need the read key."}}`)
+		json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"type": "invalid_request_error",
+			"message": "Invalid API Key provided: " + key}})
 		return
 	}
 	var ids []string
@@ -164,6 +167,16 @@ func TestSyncCommand(t *testing.T) {
 	}
 	if got := len(f.log()) - n; got != len(paywarden.MirroredTypes)+2 {
 		t.Errorf("sync of every type: got %d requests, want %d (one per type, three for customers)", got, len(paywarden.MirroredTypes)+2)
+	}
+
+	// A rejected key stops the sync with one line that does not quote it.
+	wrong := with(env, "PAYWARDEN_READ_KEY", "rk_"+"test_"+randAlnum(32))
+	out, errOut, code, _ = runCmd(t, wrong, "sync", "--objects", "payouts", "--restart")
+	if code != 1 || !strings.Contains(errOut, "rejected") || strings.Contains(out+errOut, wrong["PAYWARDEN_READ_KEY"]) {
+		t.Errorf("sync with a rejected key: exit %d, stderr %q; want exit 1, a line saying the key was rejected, never the key", code, errOut)
+	}
+	if !regexpMatch(`(?m)^payout +stopped `, out) {
+		t.Errorf("sync with a rejected key: summary\n%s\nwant payout stopped", out)
 	}
 
 	for _, args := range [][]string{
