@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,7 +42,20 @@ func TestKeysCommand(t *testing.T) {
 		return out.String(), errb.String(), report(&errb, err)
 	}
 
+	// keys status never creates a database: without one it still lists
+	// the keys, with first-seen dates unknown.
 	out, stderr, code := cmd("status", "--format", "json")
+	if code != 0 || !strings.Contains(stderr, "no database") {
+		t.Fatalf("status without a database: exit %d, stderr %q; want 0 and a note that none exists", code, stderr)
+	}
+	if _, err := os.Stat(strings.TrimPrefix(env["PAYWARDEN_DATABASE_URL"], "sqlite:")); err == nil {
+		t.Fatal("keys status created a database")
+	}
+	var mig bytes.Buffer
+	if err := run(context.Background(), []string{"migrate"}, func(k string) string { return env[k] }, nil, &mig, &mig); err != nil {
+		t.Fatalf("migrate: %v: %s", err, mig.String())
+	}
+	out, stderr, code = cmd("status", "--format", "json")
 	if code != 0 {
 		t.Fatalf("status: exit %d: %s", code, stderr)
 	}

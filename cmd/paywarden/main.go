@@ -33,11 +33,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return nil
-	case "version":
-		return runVersion(rest, stdout, stderr)
+	case "version", "--version", "-version":
+		return runVersion(&env{args: rest, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr})
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
-	case "doctor", "sync", "report":
+	case "sync", "report":
 		return usageErrorf("%s is not implemented in this version of paywarden", cmd)
 	default:
 		if c, ok := commands[cmd]; ok {
@@ -79,9 +79,11 @@ Commands:
   keys       show key fingerprints and ages, or verify keys against Stripe
   tokens     create, list and revoke internal API tokens
   events     list, show, replay and reconcile webhook events
-  version    print version information
+  version    print version information (also --version)
 
-Run 'paywarden <command> --help' for a command's flags.
+Run 'paywarden <command> --help' for a command's arguments, flags and an example.
+Flags go before or after arguments. Every setting has a flag, an environment
+variable and a config file key (--config FILE): see docs/CONFIGURATION.md.
 Exit codes: 0 success, 1 problems found, 2 usage or configuration error.
 `)
 }

@@ -6,12 +6,12 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -35,8 +35,18 @@ func init() {
 }
 
 func runServe(ctx context.Context, e *env) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	s, err := loadConfig(ctx, e, fs)
+	c := newCmdline("serve", "run the HTTPS server: webhook receiver, internal API, health, metrics").
+		note("Secrets are never flags: STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET (and STRIPE_WEBHOOK_SECRET_<NAME>),\n"+
+			"PAYWARDEN_PAYMENTS_KEY, PAYWARDEN_BILLING_KEY, PAYWARDEN_READ_KEY come from the environment, X_FILE, the config file\n"+
+			"as references (env:, file:, awssm:, vault:). In production pending migrations stop serve: run 'paywarden migrate'.\n"+
+			"See docs/CONFIGURATION.md.").
+		example("paywarden serve --config /etc/paywarden/paywarden.toml",
+			"STRIPE_SECRET_KEY_FILE=/run/secrets/stripe STRIPE_WEBHOOK_SECRET_FILE=/run/secrets/whsec paywarden serve --addr :8443")
+	c.settings()
+	if err := c.parse(e); err != nil {
+		return err
+	}
+	s, err := c.load(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -131,6 +141,7 @@ func runServe(ctx context.Context, e *env) error {
 		MaxBody:    cfg.WebhookMaxBody,
 		Livemode:   cfg.Secrets.Livemode(),
 		APIVersion: stripe.APIVersion,
+		Known:      func(ep string) bool { return slices.Contains(mgr.Current().Endpoints(), ep) },
 	})
 
 	srv := server.New(server.Options{
