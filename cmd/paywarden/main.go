@@ -79,6 +79,7 @@ Commands:
   keys       show key fingerprints and ages, or verify keys against Stripe
   tokens     create, list and revoke internal API tokens
   events     list, show, replay and reconcile webhook events
+  doctor     check configuration and posture; --online also asks Stripe
   version    print version information (also --version)
 
 Run 'paywarden <command> --help' for a command's arguments, flags and an example.

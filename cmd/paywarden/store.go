@@ -24,9 +24,21 @@ func openStore(ctx context.Context, url string, logger *slog.Logger, existing bo
 		if path == "" {
 			return nil, configError(fmt.Errorf("PAYWARDEN_DATABASE_URL: sqlite: needs a path, as in sqlite:paywarden.db"))
 		}
-		if _, err := os.Stat(path); existing && errors.Is(err, fs.ErrNotExist) {
-			return nil, configError(fmt.Errorf("no database at %s (PAYWARDEN_DATABASE_URL or --database-url): "+
-				"run 'paywarden migrate' to create it, or point --database-url at the one serve uses", path))
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			if existing {
+				return nil, configError(fmt.Errorf("no database at %s (PAYWARDEN_DATABASE_URL or --database-url): "+
+					"run 'paywarden migrate' to create it, or point --database-url at the one serve uses", path))
+			}
+			// Made here so that only its owner can read it: it holds event
+			// payloads and token hashes. SQLite gives -wal and -shm the
+			// same mode.
+			f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+			if err != nil && !errors.Is(err, fs.ErrExist) {
+				return nil, fmt.Errorf("creating the database file: %w", err)
+			}
+			if f != nil {
+				f.Close()
+			}
 		}
 		return sqlite.Open(ctx, path, logger)
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
