@@ -37,16 +37,17 @@ type Options struct {
 	Submit     Submitter
 	Metrics    *Metrics
 	Logger     *slog.Logger
-	Tolerance  time.Duration // default 300s
-	MaxBody    int64         // default 512 KiB
-	Livemode   bool          // the mode of the Stripe key; events of the other mode are refused
-	APIVersion string        // the pinned API version; events of another are quarantined
+	Tolerance  time.Duration    // default 300s
+	MaxBody    int64            // default 512 KiB
+	Livemode   bool             // the mode of the Stripe key; events of the other mode are refused
+	APIVersion string           // the pinned API version; events of another are quarantined
+	Now        func() time.Time // default time.Now
+
 	// Known reports whether a named endpoint (POST /webhooks/stripe/{name})
 	// is configured; an unknown one answers 404 not_found instead of a
 	// signature failure that would send the operator after the secret.
 	// Nil knows every name.
 	Known func(endpoint string) bool
-	Now   func() time.Time // default time.Now
 }
 
 // Receiver is the http.Handler of POST /webhooks/stripe and
