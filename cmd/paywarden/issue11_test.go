@@ -121,7 +121,7 @@ func TestIssue11FlagsAndArguments(t *testing.T) {
 		}
 	}
 	// An unknown flag: one line and "see --help", on every command.
-	for _, args := range [][]string{{"serve"}, {"migrate"}, {"doctor"}, {"version"}, {"keys", "status"}, {"keys", "verify"},
+	for _, args := range [][]string{{"serve"}, {"migrate"}, {"doctor"}, {"version"}, {"audit"}, {"keys", "status"}, {"keys", "verify"},
 		{"tokens", "create"}, {"tokens", "list"}, {"tokens", "revoke"}, {"events", "list"}, {"events", "show"},
 		{"events", "replay"}, {"events", "reconcile"}} {
 		_, errOut, code := bin(t, dir, nil, append(args, "--no-such-flag")...)
@@ -166,7 +166,7 @@ func TestIssue11KeysStatusNeedsOnlyTheKeys(t *testing.T) {
 
 func TestIssue11Help(t *testing.T) {
 	dir := t.TempDir()
-	for _, args := range [][]string{{"serve"}, {"migrate"}, {"doctor"}, {"version"}, {"keys", "status"}, {"keys", "verify"},
+	for _, args := range [][]string{{"serve"}, {"migrate"}, {"doctor"}, {"version"}, {"audit"}, {"keys", "status"}, {"keys", "verify"},
 		{"tokens", "create"}, {"tokens", "list"}, {"tokens", "revoke"}, {"events", "list"}, {"events", "show"},
 		{"events", "replay"}, {"events", "reconcile"}} {
 		out, _, code := bin(t, dir, nil, append(args, "--help")...)

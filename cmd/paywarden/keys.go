@@ -29,14 +29,14 @@ var keysSettings = []string{config.VarEnv, config.VarDatabaseURL, config.VarStri
 
 // keyStatus is one line of keys status.
 type keyStatus struct {
-	Capability  string    `json:"capability"`
-	Fingerprint string    `json:"fingerprint"`
-	Source      string    `json:"source"`
-	Kind        string    `json:"kind"`
-	Mode        string    `json:"mode"`
-	FirstSeen   time.Time `json:"first_seen"`
-	AgeDays     int       `json:"age_days"`
-	RotationDue bool      `json:"rotation_due"`
+	Capability  string     `json:"capability"`
+	Fingerprint string     `json:"fingerprint"`
+	Source      string     `json:"source"`
+	Kind        string     `json:"kind"`
+	Mode        string     `json:"mode"`
+	FirstSeen   *time.Time `json:"first_seen"` // nil without a database
+	AgeDays     int        `json:"age_days"`
+	RotationDue bool       `json:"rotation_due"`
 }
 
 func keysStatus(ctx context.Context, e *env) error {
@@ -76,11 +76,11 @@ func keysStatus(ctx context.Context, e *env) error {
 			Kind: string(k.Info.Kind), Mode: k.Info.Mode()}
 		for _, r := range records {
 			if r.Fingerprint == ks.Fingerprint && r.Capability == c {
-				ks.FirstSeen = r.FirstSeen
+				ks.FirstSeen = &r.FirstSeen
 			}
 		}
-		if !ks.FirstSeen.IsZero() {
-			age := now.Sub(ks.FirstSeen)
+		if ks.FirstSeen != nil {
+			age := now.Sub(*ks.FirstSeen)
 			ks.AgeDays, ks.RotationDue = int(age.Hours()/24), age > rotationAge
 		}
 		out = append(out, ks)
@@ -97,7 +97,7 @@ func keysStatus(ctx context.Context, e *env) error {
 			due = "due"
 		}
 		seen, age := "unknown", "-"
-		if !k.FirstSeen.IsZero() {
+		if k.FirstSeen != nil {
 			seen, age = k.FirstSeen.Format(time.DateOnly), fmt.Sprintf("%dd", k.AgeDays)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.Capability, k.Fingerprint, k.Kind, k.Mode, k.Source, seen, age, due)
