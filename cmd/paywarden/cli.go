@@ -209,7 +209,11 @@ func (c *cmdline) help(w io.Writer) {
 			fmt.Fprintf(w, "  %-12s %s\n", a.name, a.help)
 		}
 	}
-	fmt.Fprintln(w, "\nFlags (before or after the arguments):")
+	if len(c.args) > 0 {
+		fmt.Fprintln(w, "\nFlags (before or after the arguments):")
+	} else {
+		fmt.Fprintln(w, "\nFlags:")
+	}
 	c.fs.VisitAll(func(f *flag.Flag) {
 		arg, usage := flag.UnquoteUsage(f)
 		usage = strings.TrimPrefix(usage, arg+": ")

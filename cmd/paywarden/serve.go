@@ -35,14 +35,7 @@ func init() {
 }
 
 func runServe(ctx context.Context, e *env) error {
-	c := newCmdline("serve", "run the HTTPS server: webhook receiver, internal API, health, metrics").
-		note("Secrets are never flags: STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET (and STRIPE_WEBHOOK_SECRET_<NAME>),\n"+
-			"PAYWARDEN_PAYMENTS_KEY, PAYWARDEN_BILLING_KEY, PAYWARDEN_READ_KEY come from the environment, X_FILE, the config file\n"+
-			"as references (env:, file:, awssm:, vault:). In production pending migrations stop serve: run 'paywarden migrate'.\n"+
-			"See docs/CONFIGURATION.md.").
-		example("paywarden serve --config /etc/paywarden/paywarden.toml",
-			"STRIPE_SECRET_KEY_FILE=/run/secrets/stripe STRIPE_WEBHOOK_SECRET_FILE=/run/secrets/whsec paywarden serve --addr :8443")
-	c.settings()
+	c := serveCmdline()
 	if err := c.parse(e); err != nil {
 		return err
 	}
@@ -194,6 +187,19 @@ func runServe(ctx context.Context, e *env) error {
 	wg.Wait()
 	log.Info("paywarden stopped")
 	return s.safe(err)
+}
+
+// serveCmdline is serve's command line: every setting as a flag.
+func serveCmdline() *cmdline {
+	c := newCmdline("serve", "run the HTTPS server: webhook receiver, internal API, health, metrics").
+		note("Secrets are never flags: STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET (and STRIPE_WEBHOOK_SECRET_<NAME>),\n"+
+			"PAYWARDEN_PAYMENTS_KEY, PAYWARDEN_BILLING_KEY, PAYWARDEN_READ_KEY come from the environment, X_FILE, or the config file\n"+
+			"as references (env:, file:, awssm:, vault:). In production pending migrations stop serve: run 'paywarden migrate'.\n"+
+			"See docs/CONFIGURATION.md.").
+		example("paywarden serve --config /etc/paywarden/paywarden.toml",
+			"STRIPE_SECRET_KEY_FILE=/run/secrets/stripe STRIPE_WEBHOOK_SECRET_FILE=/run/secrets/whsec paywarden serve --addr :8443")
+	c.settings()
+	return c
 }
 
 // serveTLS returns the main listener's TLS configuration: the configured
