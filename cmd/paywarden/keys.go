@@ -52,7 +52,7 @@ func keysStatus(ctx context.Context, e *env) error {
 	if err := c.checkFormat(*format); err != nil {
 		return err
 	}
-	s, err := c.load(ctx, e, config.WithKeysOnly())
+	s, err := c.load(ctx, e, config.WithKeysOnly(), config.WithAnyMode())
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func keysVerify(ctx context.Context, e *env) error {
 	if err := c.checkFormat(*format); err != nil {
 		return err
 	}
-	s, err := c.load(ctx, e, config.WithKeysOnly())
+	s, err := c.load(ctx, e, config.WithKeysOnly(), config.WithAnyMode())
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,11 @@ func (f *Flags) Given(v string) bool {
 func WithFlags(f *Flags) Option { return func(o *options) { o.flags = f } }
 
 // WithKeysOnly loads the Stripe keys and nothing else secret: no webhook
-// secrets, no subscribers, no TLS, and keys of either mode are accepted,
-// for commands that only describe the keys (keys status, doctor) and
-// report a mode mismatch rather than refuse it.
+// secrets, no subscribers, no TLS. For commands that call Stripe but
+// receive nothing (keys, events reconcile).
 func WithKeysOnly() Option { return func(o *options) { o.keysOnly = true } }
+
+// WithAnyMode accepts keys of either mode in either environment, for
+// commands that describe the keys (keys status, keys verify) and show a
+// mode mismatch rather than refuse it.
+func WithAnyMode() Option { return func(o *options) { o.anyMode = true } }

@@ -21,6 +21,7 @@ type options struct {
 	withoutSecrets   bool
 	withoutListener  bool
 	keysOnly         bool
+	anyMode          bool
 	fs               *flag.FlagSet
 	flags            *Flags
 	dotenv           string

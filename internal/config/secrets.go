@@ -94,7 +94,7 @@ func (p *parser) stripeSecrets(cfg *Config, r *secrets.Resolver) {
 	}
 	// A command that only describes the keys shows their mode; it does
 	// not refuse a mix.
-	policy := secrets.Policy{Production: cfg.Production(), AllowMixedMode: cfg.AllowMixedMode || p.opts.keysOnly}
+	policy := secrets.Policy{Production: cfg.Production(), AllowMixedMode: cfg.AllowMixedMode || p.opts.anyMode}
 	snap, err := secrets.Load(p.opts.ctx, r, specs, policy, p.opts.now())
 	if err != nil {
 		errs := []error{err}
