@@ -105,7 +105,7 @@ func (c *cmdline) checkFormat(got string, formats ...string) error {
 			return nil
 		}
 	}
-	return c.usageError("--format must be %s, not %q", orList(formats), got)
+	return c.usageError("--format must be %s, not %s", orList(formats), quoteArg(got))
 }
 
 func orList(s []string) string {
@@ -131,6 +131,9 @@ func (c *cmdline) parseArgs(e *env, args []string) error {
 			msg := err.Error()
 			if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
 				msg = "unknown flag --" + strings.TrimLeft(name, "-")
+			} else if mayBeSecret(msg) {
+				// flag's message quotes the value, which may be a secret.
+				msg = "a flag has an invalid value " + quoteArg(msg)
 			}
 			return c.usageError("%s", msg)
 		}
@@ -164,15 +167,24 @@ func (c *cmdline) parseArgs(e *env, args []string) error {
 // quoteArg quotes an argument for a message, unless it may be a secret
 // pasted in the wrong place.
 func quoteArg(s string) string {
-	for _, p := range []string{"sk_", "rk_", "whsec_", "pwk_", "://"} {
-		if strings.Contains(s, p) {
-			return "(not shown: it looks like a secret; secrets belong in STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET or their _FILE forms)"
-		}
+	if mayBeSecret(s) {
+		return "(not shown: it looks like a secret; secrets belong in STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET or their _FILE forms)"
 	}
 	if len(s) > 64 {
 		s = s[:64] + "..."
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// mayBeSecret reports whether s holds what may be a Stripe key, a webhook
+// secret, a paywarden token or a URL with a password.
+func mayBeSecret(s string) bool {
+	for _, p := range []string{"sk_", "rk_", "whsec_", "pwk_", "://"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // usageError is a one-line usage error that points at --help: exit 2.

@@ -82,7 +82,7 @@ func eventsList(ctx context.Context, e *env) error {
 		return err
 	}
 	if *status != "" && !paywarden.EventStatus(*status).Valid() {
-		return c.usageError("unknown status %q", *status)
+		return c.usageError("unknown status %s", quoteArg(*status))
 	}
 	if *limit <= 0 || *limit > 10000 {
 		return c.usageError("--limit must be between 1 and 10000")
@@ -190,7 +190,7 @@ func eventsReplay(ctx context.Context, e *env) error {
 	case *status == "" && len(c.Args) != 1, *status != "" && len(c.Args) != 0:
 		return c.usageError("want one event id, or --status S")
 	case *status != "" && !paywarden.EventStatus(*status).Valid():
-		return c.usageError("unknown status %q", *status)
+		return c.usageError("unknown status %s", quoteArg(*status))
 	}
 	st, s, err := c.openExisting(ctx, e)
 	if err != nil {
