@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -308,7 +309,8 @@ func TestIssue11UnknownWebhookEndpoint(t *testing.T) {
 
 func TestIssue11Doctor(t *testing.T) {
 	// Online: a Stripe whose only endpoint sends another API version.
-	version := stripe.APIVersion
+	var version atomic.Value // the endpoint's API version, changed by the test
+	version.Store(stripe.APIVersion)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.ReadAll(r.Body)
 		w.Header().Set("Content-Type", "application/json")
@@ -318,7 +320,7 @@ func TestIssue11Doctor(t *testing.T) {
 		case "/v1/account":
 			io.WriteString(w, `{"id":"acct_1","object":"account","charges_enabled":true}`)
 		case "/v1/webhook_endpoints":
-			fmt.Fprintf(w, `{"object":"list","has_more":false,"data":[{"id":"we_1","url":"https://pay.example.com/webhooks/stripe","status":"enabled","api_version":%q,"enabled_events":["*"]}]}`, version)
+			fmt.Fprintf(w, `{"object":"list","has_more":false,"data":[{"id":"we_1","url":"https://pay.example.com/webhooks/stripe","status":"enabled","api_version":%q,"enabled_events":["*"]}]}`, version.Load())
 		default:
 			w.WriteHeader(400)
 			io.WriteString(w, `{"error":{"type":"invalid_request_error"}}`)
@@ -361,7 +363,7 @@ func TestIssue11Doctor(t *testing.T) {
 	wantFail("world-readable secret file", out, code, "group or others can read a secret", "chmod 600 "+keyFile)
 	os.Chmod(keyFile, 0o600)
 
-	version = "2020-08-27"
+	version.Store("2020-08-27")
 	out, code = doctor("--online", "--format", "json")
 	var rep doctorReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 1 || rep.OK {
@@ -376,7 +378,7 @@ func TestIssue11Doctor(t *testing.T) {
 	if !found {
 		t.Errorf("no failing check of the endpoint on 2020-08-27: %+v", rep.Checks)
 	}
-	version = stripe.APIVersion
+	version.Store(stripe.APIVersion)
 
 	st, err := sqlite.Open(context.Background(), db, nil)
 	if err != nil {
