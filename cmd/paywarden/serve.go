@@ -6,12 +6,12 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -34,8 +34,11 @@ func init() {
 }
 
 func runServe(ctx context.Context, e *env) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	s, err := loadConfig(ctx, e, fs)
+	c := serveCmdline()
+	if err := c.parse(e); err != nil {
+		return err
+	}
+	s, err := c.load(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -43,6 +46,9 @@ func runServe(ctx context.Context, e *env) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	if err := checkPrivateDatabase(s); err != nil {
+		return err
+	}
 	tlsConfig, err := serveTLS(s)
 	if err != nil {
 		return configError(err)
@@ -106,6 +112,7 @@ func runServe(ctx context.Context, e *env) error {
 		MaxBody:    cfg.WebhookMaxBody,
 		Livemode:   cfg.Secrets.Livemode(),
 		APIVersion: stripeapi.APIVersion,
+		Known:      func(ep string) bool { return slices.Contains(mgr.Current().Endpoints(), ep) },
 	})
 
 	srv := server.New(server.Options{
@@ -161,6 +168,19 @@ func runServe(ctx context.Context, e *env) error {
 	wg.Wait()
 	log.Info("paywarden stopped")
 	return s.safe(err)
+}
+
+// serveCmdline is serve's command line: every setting as a flag.
+func serveCmdline() *cmdline {
+	c := newCmdline("serve", "run the HTTPS server: webhook receiver, internal API, health, metrics").
+		note("Secrets are never flags: STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET (and STRIPE_WEBHOOK_SECRET_<NAME>),\n"+
+			"PAYWARDEN_PAYMENTS_KEY, PAYWARDEN_BILLING_KEY, PAYWARDEN_READ_KEY come from the environment, X_FILE, or the config file\n"+
+			"as references (env:, file:, awssm:, vault:). In production pending migrations stop serve: run 'paywarden migrate'.\n"+
+			"See docs/CONFIGURATION.md.").
+		example("paywarden serve --config /etc/paywarden/paywarden.toml",
+			"STRIPE_SECRET_KEY_FILE=/run/secrets/stripe STRIPE_WEBHOOK_SECRET_FILE=/run/secrets/whsec paywarden serve --addr :8443")
+	c.settings()
+	return c
 }
 
 // serveTLS returns the main listener's TLS configuration: the configured
