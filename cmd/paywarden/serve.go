@@ -27,6 +27,7 @@ import (
 	"github.com/paywarden/paywarden/internal/logging"
 	"github.com/paywarden/paywarden/internal/secrets"
 	"github.com/paywarden/paywarden/internal/server"
+	"github.com/paywarden/paywarden/internal/ui"
 	"github.com/paywarden/paywarden/internal/webhook"
 )
 
@@ -139,6 +140,8 @@ func runServe(ctx context.Context, e *env) error {
 		TLS:       tlsConfig,
 		Webhooks:  receiver,
 		API:       api.New(api.Options{Store: st, Stripe: sc, Logger: log}).Handler(),
+		UI: ui.New(ui.Options{Store: st, HashToken: api.HashToken, Redactor: s.red, Gatherer: reg,
+			Logger: log}).Handler(),
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
 				return err
