@@ -54,6 +54,8 @@ paywarden (development) is starting:
   webhooks   https://$PAYWARDEN_ADDR/webhooks/stripe
   API        https://$PAYWARDEN_ADDR/v1/   (make a token: bin/paywarden tokens create --name dev --scope admin,
              with PAYWARDEN_DATABASE_URL=$PAYWARDEN_DATABASE_URL)
+  dashboard  https://$PAYWARDEN_ADDR/ui/   (log in with a token of scope admin: in another terminal,
+             PAYWARDEN_DATABASE_URL=$PAYWARDEN_DATABASE_URL bin/paywarden tokens create --name ops --scope admin)
   health     https://$PAYWARDEN_ADDR/healthz  https://$PAYWARDEN_ADDR/readyz
   metrics    http://$PAYWARDEN_ADMIN_ADDR/metrics
   stripe     $PAYWARDEN_STRIPE_API_BASE (stripe-mock)

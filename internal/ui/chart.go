@@ -72,7 +72,7 @@ func eventChart(counts []paywarden.EventCount, from time.Time, minutes int) *cha
 	}
 	width := float64(minutes)
 	ch := &chart{Title: "Events received per minute, last 24 hours, by current status",
-		Width: marginLeft + width + 10, Height: marginTop + plotHeight + marginBottom, Empty: peak == 0}
+		Width: marginLeft + width + 30, Height: marginTop + plotHeight + marginBottom, Empty: peak == 0}
 	for _, s := range statusOrder {
 		ch.Legend = append(ch.Legend, legend{Class: "s-" + string(s), Text: string(s)})
 	}

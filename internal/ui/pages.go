@@ -196,7 +196,7 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *paywarden.Session
 	if n, err := strconv.Atoi(q.Get("replayed")); err == nil && d.Type != "" {
 		// A fixed sentence, not text from the URL, so a link cannot put
 		// words on the page.
-		p.Notice = "Replayed " + strconv.Itoa(n) + " dead " + d.Type + " events: they are pending again."
+		p.Notice = "Replayed " + strconv.Itoa(n) + " dead " + d.Type + " events: they were set back to pending."
 	}
 	u.render(w, r, http.StatusOK, "events", p)
 }
@@ -243,7 +243,7 @@ func (u *UI) event(w http.ResponseWriter, r *http.Request, s *paywarden.Session)
 	}
 	p := sessionPage(s, "events", "Event "+e.ID, d)
 	if r.URL.Query().Get("replayed") == "1" {
-		p.Notice = "Replayed: the event is pending again."
+		p.Notice = "Replayed: the event was set back to pending, and the workers process it again."
 	}
 	u.render(w, r, http.StatusOK, "event", p)
 }
