@@ -158,16 +158,8 @@ func (u *UI) logout(w http.ResponseWriter, r *http.Request, s *paywarden.Session
 // in the form field csrf.
 func (u *UI) authenticated(h func(w http.ResponseWriter, r *http.Request, s *paywarden.Session)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var s *paywarden.Session
-		c, err := r.Cookie(sessionCookie)
-		if err == nil && c.Value != "" {
-			s, err = u.o.Store.SessionByHash(r.Context(), hashSession(c.Value))
-		}
-		switch {
-		case s != nil && !s.Has(paywarden.ScopeAdmin):
-			// The token lost admin since login (scopes are read each time).
-			s, err = nil, paywarden.Errorf(paywarden.EFORBIDDEN, "no admin")
-		case err != nil && c != nil && paywarden.ErrorCode(err) != paywarden.ENOTFOUND:
+		s, err := u.session(r)
+		if err != nil {
 			u.fail(w, r, err)
 			return
 		}
@@ -189,6 +181,26 @@ func (u *UI) authenticated(h func(w http.ResponseWriter, r *http.Request, s *pay
 		}
 		h(w, r, s)
 	})
+}
+
+// session returns the request's live session of an admin token, or nil
+// when there is none.
+func (u *UI) session(r *http.Request) (*paywarden.Session, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, nil
+	}
+	s, err := u.o.Store.SessionByHash(r.Context(), hashSession(c.Value))
+	switch {
+	case paywarden.ErrorCode(err) == paywarden.ENOTFOUND:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case !s.Has(paywarden.ScopeAdmin):
+		// Scopes are read with every request, not remembered from the login.
+		return nil, nil
+	}
+	return s, nil
 }
 
 // clientAddr is the address login attempts are counted by: the TCP peer.

@@ -14,14 +14,13 @@ import (
 // page is what every template gets: the layout's fields and the page's
 // own data.
 type page struct {
-	Title   string
-	Nav     string // the active tab
-	CSRF    string // the session's (or the login form's) CSRF token
-	User    string // the token name of the session
-	Error   string
-	Notice  string
-	Data    any
-	Version string
+	Title  string
+	Nav    string // the active tab
+	CSRF   string // the session's (or the login form's) CSRF token
+	User   string // the token name of the session
+	Error  string
+	Notice string
+	Data   any
 }
 
 var funcs = template.FuncMap{
