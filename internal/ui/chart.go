@@ -19,6 +19,8 @@ type chart struct {
 	Lines         []line
 	Legend        []legend
 	Empty         bool
+	// Wide charts are drawn smaller to fit: their labels are set larger.
+	Wide bool
 }
 
 type bar struct {
@@ -39,7 +41,7 @@ type legend struct{ Class, Text string }
 
 // Plot area of every chart.
 const (
-	marginLeft   = 70.0
+	marginLeft   = 100.0
 	marginTop    = 10.0
 	marginBottom = 30.0
 	plotHeight   = 180.0
@@ -72,7 +74,7 @@ func eventChart(counts []paywarden.EventCount, from time.Time, minutes int) *cha
 	}
 	width := float64(minutes)
 	ch := &chart{Title: "Events received per minute, last 24 hours, by current status",
-		Width: marginLeft + width + 30, Height: marginTop + plotHeight + marginBottom, Empty: peak == 0}
+		Width: marginLeft + width + 30, Height: marginTop + plotHeight + marginBottom, Empty: peak == 0, Wide: true}
 	for _, s := range statusOrder {
 		ch.Legend = append(ch.Legend, legend{Class: "s-" + string(s), Text: string(s)})
 	}
@@ -117,9 +119,10 @@ func barChart(title string, ss []series, gs []group, format func(int64) string) 
 			lo, hi = math.Min(lo, float64(v)), math.Max(hi, float64(v))
 		}
 	}
-	const barW, gap = 14.0, 16.0
-	groupW := float64(len(ss))*barW + gap
-	ch := &chart{Title: title, Width: marginLeft + max(groupW*float64(len(gs)), 200) + 10,
+	const barW, gap, minGroupW, minPlotW = 14.0, 16.0, 90.0, 480.0
+	barsW := float64(len(ss)) * barW
+	groupW := max(barsW+gap, minGroupW) // room for the group's label
+	ch := &chart{Title: title, Width: marginLeft + max(groupW*float64(len(gs)), minPlotW) + 10,
 		Height: marginTop + plotHeight + marginBottom, Empty: lo == 0 && hi == 0}
 	for _, s := range ss {
 		ch.Legend = append(ch.Legend, legend{Class: s.Class, Text: s.Name})
@@ -136,7 +139,7 @@ func barChart(title string, ss []series, gs []group, format func(int64) string) 
 	scale := plotHeight / (hi - lo)
 	zero := marginTop + hi*scale
 	for i, g := range gs {
-		x0 := marginLeft + gap/2 + float64(i)*groupW
+		x0 := marginLeft + float64(i)*groupW + (groupW-barsW)/2
 		for j, v := range g.Values {
 			h := math.Abs(float64(v)) * scale
 			y := zero - h
@@ -146,7 +149,7 @@ func barChart(title string, ss []series, gs []group, format func(int64) string) 
 			ch.Bars = append(ch.Bars, bar{X: x0 + float64(j)*barW, Y: y, W: barW - 2, H: h,
 				Class: ss[j].Class, Title: fmt.Sprintf("%s %s: %s", g.Label, ss[j].Name, format(v))})
 		}
-		ch.Labels = append(ch.Labels, label{X: x0 + float64(len(ss))*barW/2, Y: marginTop + plotHeight + 18,
+		ch.Labels = append(ch.Labels, label{X: x0 + barsW/2, Y: marginTop + plotHeight + 18,
 			Anchor: "middle", Text: g.Label})
 	}
 	ch.yAxis(lo, hi, func(v float64) string { return format(int64(v)) })
@@ -154,9 +157,14 @@ func barChart(title string, ss []series, gs []group, format func(int64) string) 
 	return ch
 }
 
-// yAxis labels the bottom, middle and top of the value range.
+// yAxis labels the bottom, top and middle of the value range, or zero
+// when the range crosses it.
 func (ch *chart) yAxis(lo, hi float64, format func(float64) string) {
-	for _, v := range []float64{lo, (lo + hi) / 2, hi} {
+	mid := (lo + hi) / 2
+	if lo < 0 {
+		mid = 0
+	}
+	for _, v := range []float64{lo, mid, hi} {
 		y := marginTop + plotHeight - (v-lo)/(hi-lo)*plotHeight
 		ch.Labels = append(ch.Labels, label{X: marginLeft - 6, Y: y + 4, Anchor: "end", Text: format(v)})
 	}
