@@ -177,7 +177,8 @@ func def(d *time.Duration, v time.Duration) {
 // carries the security headers.
 func (u *UI) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /ui/static/", u.static)
+	// Files only: a GET of the directory itself falls to the 404 below.
+	mux.Handle("GET /ui/static/{file}", u.static)
 	mux.HandleFunc("GET /ui/login", u.loginPage)
 	mux.HandleFunc("POST /ui/login", u.login)
 

@@ -185,6 +185,9 @@ func TestNoSessionGoesToLogin(t *testing.T) {
 	for _, path := range []string{"/ui/logout", "/ui/events/evt_1/replay", "/ui/events/replay"} {
 		wantStatus(t, "POST "+path, h.do(h.c, "POST", path, url.Values{"csrf": {"x"}}), http.StatusUnauthorized)
 	}
+	// Assets need no session; the asset directory is not listed.
+	wantStatus(t, "GET the stylesheet", h.do(h.c, "GET", "/ui/static/style.css", nil), http.StatusOK)
+	wantStatus(t, "GET the asset directory", h.do(h.c, "GET", "/ui/static/", nil), http.StatusNotFound)
 	// A cookie that names no session is no better.
 	u, _ := url.Parse(h.srv.URL)
 	h.c.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: randToken(), Path: "/"}})
@@ -393,6 +396,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		{"redirect to login", anon, "GET", "/ui/", nil},
 		{"stylesheet", anon, "GET", "/ui/static/style.css", nil},
 		{"not found", anon, "GET", "/ui/nope", nil},
+		{"no directory listing", anon, "GET", "/ui/static/", nil},
 		{"overview", c, "GET", "/ui/", nil},
 		{"events", c, "GET", "/ui/events?status=dead", nil},
 		{"event", c, "GET", "/ui/events/evt_h", nil},
