@@ -42,3 +42,44 @@ type EventQueryStore interface {
 	// EINVALID for an unknown status or an empty type.
 	ReplayEventsOfType(ctx context.Context, status EventStatus, typ string) (int, error)
 }
+
+// Validate returns EINVALID for an unknown Status.
+func (q *EventQuery) Validate() error {
+	if q.Status != "" {
+		return q.Status.Validate()
+	}
+	return nil
+}
+
+// WithDefaults returns q with a Limit that is not positive replaced by
+// DefaultListLimit.
+func (q EventQuery) WithDefaults() EventQuery {
+	if q.Limit <= 0 {
+		q.Limit = DefaultListLimit
+	}
+	return q
+}
+
+// Query returns the EventQuery that selects what f selects, so that a
+// store answers ListEvents and SearchEvents with one query.
+func (f EventFilter) Query() EventQuery {
+	return EventQuery{Status: f.Status, Type: f.Type, StartingAfter: f.StartingAfter, Limit: f.Limit}
+}
+
+// ValidateBucket checks the bucket length of CountEventsReceived, which
+// stores count in whole microseconds. EINVALID if it is shorter.
+func ValidateBucket(step time.Duration) error {
+	if step < time.Microsecond {
+		return Errorf(EINVALID, "a bucket must be at least a microsecond long")
+	}
+	return nil
+}
+
+// ValidateReplayType checks the arguments of ReplayEventsOfType. EINVALID
+// for an unknown status or an empty type.
+func ValidateReplayType(status EventStatus, typ string) error {
+	if !status.Valid() || typ == "" {
+		return Errorf(EINVALID, "replaying by type needs a known status and a type")
+	}
+	return nil
+}

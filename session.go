@@ -55,3 +55,11 @@ func (s *Session) Validate() error {
 	}
 	return nil
 }
+
+// WithDefaults returns a copy of s as a store writes it: a zero CreatedAt
+// is now.
+func (s *Session) WithDefaults(now time.Time) Session {
+	d := *s
+	d.CreatedAt = orNow(d.CreatedAt, now)
+	return d
+}

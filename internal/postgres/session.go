@@ -2,31 +2,41 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-// CreateSession stores a dashboard session; see paywarden.SessionStore.
+func scanSession(row pgx.Row) (*paywarden.Session, error) {
+	var s paywarden.Session
+	if err := row.Scan(rowmap.SessionDest(&s, &s.Scopes, times)...); err != nil {
+		return nil, err
+	}
+	if len(s.Scopes) == 0 {
+		s.Scopes = nil
+	}
+	return &s, nil
+}
+
+// CreateSession implements paywarden.SessionStore.
 func (db *DB) CreateSession(ctx context.Context, s *paywarden.Session) (err error) {
-	defer wrap(&err, "postgres.CreateSession(%q)", s.TokenID)
+	defer derrors.Wrap(&err, "postgres.CreateSession(%q)", s.TokenID)
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	created := orNow(s.CreatedAt, db.now())
+	d := s.WithDefaults(db.now())
 	return db.transact(ctx, func(tx pgx.Tx) error {
 		var exists bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tokens WHERE id = $1)`, s.TokenID).Scan(&exists); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tokens WHERE id = $1)`, d.TokenID).Scan(&exists); err != nil {
 			return err
 		} else if !exists {
-			return paywarden.Errorf(paywarden.ENOTFOUND, "token %s not found", s.TokenID)
+			return paywarden.Errorf(paywarden.ENOTFOUND, "token %s not found", d.TokenID)
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO ui_sessions (hash, token_id, csrf, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-			s.Hash, s.TokenID, s.CSRF, ts(created), ts(s.ExpiresAt))
+		tag, err := tx.Exec(ctx, `INSERT INTO ui_sessions (`+rowmap.SessionColumns+`) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT DO NOTHING`, rowmap.SessionValues(&d, times)...)
 		if err != nil {
 			return err
 		}
@@ -37,50 +47,25 @@ func (db *DB) CreateSession(ctx context.Context, s *paywarden.Session) (err erro
 	})
 }
 
-// SessionByHash returns a live session of a token that is not revoked;
-// see paywarden.SessionStore.
+// SessionByHash implements paywarden.SessionStore.
 func (db *DB) SessionByHash(ctx context.Context, hash []byte) (_ *paywarden.Session, err error) {
-	defer wrap(&err, "postgres.SessionByHash")
-	var (
-		s                paywarden.Session
-		created, expires pgtype.Timestamptz
-	)
-	err = db.pool.QueryRow(ctx, `SELECT s.hash, s.token_id, s.csrf, s.created_at, s.expires_at, t.name, t.scopes
+	defer derrors.Wrap(&err, "postgres.SessionByHash")
+	s, err := scanSession(db.pool.QueryRow(ctx, `SELECT `+rowmap.SessionTokenColumns+`
 		FROM ui_sessions s JOIN tokens t ON t.id = s.token_id
-		WHERE s.hash = $1 AND s.expires_at > $2 AND t.revoked_at IS NULL`, hash, ts(db.now())).
-		Scan(&s.Hash, &s.TokenID, &s.CSRF, &created, &expires, &s.TokenName, &s.Scopes)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "no live session")
-	} else if err != nil {
-		return nil, err
-	}
-	s.CreatedAt, s.ExpiresAt = fromTS(created), fromTS(expires)
-	if len(s.Scopes) == 0 {
-		s.Scopes = nil
-	}
-	return &s, nil
+		WHERE s.hash = $1 AND s.expires_at > $2 AND t.revoked_at IS NULL`, hash, ts(db.now())))
+	return s, noRows(err, paywarden.ENOTFOUND, "no live session")
 }
 
-// DeleteSession deletes a session; none is not an error.
+// DeleteSession implements paywarden.SessionStore.
 func (db *DB) DeleteSession(ctx context.Context, hash []byte) (err error) {
-	defer wrap(&err, "postgres.DeleteSession")
-	_, err = db.deleteSessions(ctx, `DELETE FROM ui_sessions WHERE hash = $1`, hash)
+	defer derrors.Wrap(&err, "postgres.DeleteSession")
+	_, err = db.execCount(ctx, `DELETE FROM ui_sessions WHERE hash = $1`, hash)
 	return err
 }
 
-// DeleteExpiredSessions removes expired sessions and those of revoked
-// tokens.
+// DeleteExpiredSessions implements paywarden.SessionStore.
 func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (_ int, err error) {
-	defer wrap(&err, "postgres.DeleteExpiredSessions")
-	return db.deleteSessions(ctx, `DELETE FROM ui_sessions WHERE expires_at < $1
+	defer derrors.Wrap(&err, "postgres.DeleteExpiredSessions")
+	return db.execCount(ctx, `DELETE FROM ui_sessions WHERE expires_at < $1
 		OR token_id IN (SELECT id FROM tokens WHERE revoked_at IS NOT NULL)`, ts(now))
-}
-
-func (db *DB) deleteSessions(ctx context.Context, query string, args ...any) (n int, err error) {
-	err = db.transact(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, query, args...)
-		n = int(tag.RowsAffected())
-		return err
-	})
-	return n, err
 }
