@@ -84,6 +84,8 @@ paywarden (development) is starting with --config $CONFIG:
   webhooks   https://$ADDR/webhooks/stripe   (scripts/send-event.sh signs and sends a sample event)
   API        https://$ADDR/v1/   (docs/API.md; make a token in another terminal:
              bin/paywarden tokens create --config $CONFIG --name dev --scope admin)
+  dashboard  https://$ADDR/ui/   (log in with a token of scope admin: in another terminal,
+             bin/paywarden tokens create --config $CONFIG --name ops --scope admin)
   health     https://$ADDR/healthz  https://$ADDR/readyz
   metrics    http://$ADMIN_ADDR/metrics
   stripe     http://$MOCK_HTTP (stripe-mock)

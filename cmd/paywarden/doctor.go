@@ -11,9 +11,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/paywarden/paywarden/internal/config"
 	"github.com/paywarden/paywarden/internal/doctor"
 	"github.com/paywarden/paywarden/internal/stripeapi"
+	"github.com/paywarden/paywarden/internal/ui"
 )
 
 func init() {
@@ -176,4 +179,50 @@ func scrapeReloadFailures(ctx context.Context, adminAddr string) (float64, error
 		}
 	}
 	return sum, sc.Err()
+}
+
+// postureFunc is the dashboard's posture page: the offline doctor checks of
+// this serve's own configuration, database and metrics.
+func postureFunc(cfg *config.Config, st doctor.Store, reg prometheus.Gatherer, keyMaxAge time.Duration) ui.PostureFunc {
+	return func(ctx context.Context) ([]ui.Check, error) {
+		checks := doctor.Run(ctx, doctor.Options{
+			Config: cfg, Store: st, KeyMaxAge: keyMaxAge, APIVersion: stripeapi.APIVersion,
+			ReloadFailures: func(context.Context) (float64, error) {
+				return gatheredSum(reg, "paywarden_secret_reload_failures_total")
+			},
+		})
+		out := make([]ui.Check, len(checks))
+		for i, c := range checks {
+			out[i] = ui.Check{Name: c.Name, Status: string(c.Status), Detail: c.Detail, Advice: c.Advice}
+		}
+		return out, nil
+	}
+}
+
+// gatheredSum adds up every series of the counter named name.
+func gatheredSum(g prometheus.Gatherer, name string) (float64, error) {
+	mfs, err := g.Gather()
+	if err != nil {
+		return 0, err
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			sum += m.GetCounter().GetValue()
+		}
+	}
+	return sum, nil
+}
+
+// keyMaxAge is PAYWARDEN_KEY_MAX_AGE for serve's posture page; a value
+// doctor would refuse falls back to the default (doctor says why).
+func keyMaxAge(e *env) time.Duration {
+	d, err := parseAge(e.getenv("PAYWARDEN_KEY_MAX_AGE"))
+	if err != nil {
+		return doctor.DefaultKeyMaxAge
+	}
+	return d
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/paywarden/paywarden/internal/secrets"
 	"github.com/paywarden/paywarden/internal/server"
 	"github.com/paywarden/paywarden/internal/stripeapi"
+	"github.com/paywarden/paywarden/internal/ui"
 	"github.com/paywarden/paywarden/internal/webhook"
 )
 
@@ -121,6 +122,8 @@ func runServe(ctx context.Context, e *env) error {
 		TLS:       tlsConfig,
 		Webhooks:  receiver,
 		API:       api.New(api.Options{Store: st, Stripe: sc, Logger: log}).Handler(),
+		UI: ui.New(ui.Options{Store: st, HashToken: paywarden.HashToken, Redactor: s.red, Gatherer: reg,
+			Logger: log, Posture: postureFunc(cfg, st, reg, keyMaxAge(e))}).Handler(),
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
 				return err
