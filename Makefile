@@ -65,7 +65,10 @@ supply: modverify vuln
 
 # release: a static binary (cgo on, for the audit's tree-sitter parsers,
 # linked statically so that it runs in an empty image), its CycloneDX SBOM
-# and the SHA-256 checksums of both, in $(DIST)/.
+# and the SHA-256 checksums of both, in $(DIST)/. The SBOM is read from the
+# binary's build information: it lists exactly the modules linked in, with
+# their go.sum hashes (and works in a git worktree, which `app` mode cannot
+# read).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 DIST    ?= dist
@@ -76,7 +79,7 @@ release:
 	rm -rf $(DIST) && mkdir -p $(DIST)
 	CGO_ENABLED=1 $(GO) build -trimpath -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS)' -o $(DIST)/paywarden ./cmd/paywarden
 	@if ldd $(DIST)/paywarden >/dev/null 2>&1; then echo "release: $(DIST)/paywarden is dynamically linked"; ldd $(DIST)/paywarden; exit 1; fi
-	CGO_ENABLED=1 GOFLAGS="$(GOFLAGS) -tags=$(RELEASE_TAGS)" $(GO) tool cyclonedx-gomod app -json -main cmd/paywarden -output $(DIST)/paywarden.cdx.json .
+	$(GO) tool cyclonedx-gomod bin -json -std -version $(VERSION) -output $(DIST)/paywarden.cdx.json $(DIST)/paywarden
 	cd $(DIST) && sha256sum paywarden paywarden.cdx.json >SHA256SUMS
 	@cat $(DIST)/SHA256SUMS
 
