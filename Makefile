@@ -84,13 +84,15 @@ release:
 	@cat $(DIST)/SHA256SUMS
 
 # reliability: kill -9, fsync order, a full disk, overload and PostgreSQL
-# replicas against the real binary; prints a table (docs/RELIABILITY.md).
-# reliability-short is the bounded form CI runs.
-reliability:
-	$(GO) run ./reliability $(RELIABILITY_FLAGS)
+# replicas against the real binary, then the release binary in an empty
+# root and the systemd unit; prints a table (docs/RELIABILITY.md).
+# reliability-short is the bounded form CI runs. Needs root for the tmpfs
+# and the chroot (those cases skip, saying why, without it).
+reliability: release
+	$(GO) run ./reliability -static-bin $(DIST)/paywarden $(RELIABILITY_FLAGS)
 
-reliability-short:
-	$(GO) run ./reliability -short $(RELIABILITY_FLAGS)
+reliability-short: release
+	$(GO) run ./reliability -short -static-bin $(DIST)/paywarden $(RELIABILITY_FLAGS)
 
 clean:
 	rm -rf $(BIN) $(DIST)
