@@ -30,12 +30,6 @@ import (
 	"github.com/paywarden/paywarden/internal/webhook"
 )
 
-// webhookMaxInFlight bounds the webhook requests served at once; beyond it
-// the answer is 503 at once. Twice the write queue's largest batch: a
-// burst fills a commit while the next waits, and under CPU overload an
-// admitted event is answered in about webhookMaxInFlight / throughput.
-const webhookMaxInFlight = 512
-
 func init() {
 	commands["serve"] = command{summary: "run the HTTPS server", run: runServe}
 }
@@ -143,7 +137,7 @@ func runServe(ctx context.Context, e *env) error {
 		Addr:      cfg.Addr,
 		AdminAddr: cfg.AdminAddr,
 		TLS:       tlsConfig,
-		Webhooks:  receiver.Limit(webhookMaxInFlight),
+		Webhooks:  receiver,
 		API:       api.New(api.Options{Store: st, Stripe: sc, Logger: log}).Handler(),
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
