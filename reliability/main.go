@@ -47,6 +47,7 @@ type config struct {
 	// time out or go unanswered without failing the case.
 	overloadTolerance float64
 	keep              bool
+	overloadConns     int
 	staticBin         string
 }
 
@@ -69,6 +70,7 @@ func run() int {
 	flag.DurationVar(&c.timeout, "timeout", 10*time.Second, "an answer slower than this counts as a timeout (Stripe waits about this long)")
 	flag.Float64Var(&c.overloadTolerance, "overload-tolerance", 0.01, "share of deliveries under overload that may time out or go unanswered (a shared machine starves processes)")
 	flag.StringVar(&c.staticBin, "static-bin", "dist/paywarden", "the release binary (make release) to run in an empty root")
+	flag.IntVar(&c.overloadConns, "overload-conns", 1024, "connections the overload sender may open (docs/RELIABILITY.md: 6000 starves this 2-core machine in TLS handshakes)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the work directory (logs, traces, databases)")
 	flag.Parse()
 	c.maxRSS = maxRSSMiB << 20
