@@ -305,6 +305,9 @@ var fetchPaths = map[string]string{
 	paywarden.ObjectInvoice:       "/v1/invoices/%s",
 	paywarden.ObjectPrice:         "/v1/prices/%s",
 	paywarden.ObjectProduct:       "/v1/products/%s",
+
+	paywarden.ObjectBalanceTransaction: "/v1/balance_transactions/%s",
+	paywarden.ObjectPayout:             "/v1/payouts/%s",
 }
 
 // rawObject keeps the JSON of an object the SDK fetched.

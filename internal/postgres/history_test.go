@@ -1,0 +1,13 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/postgres"
+	"github.com/paywarden/paywarden/internal/storetest"
+)
+
+func TestHistory(t *testing.T) {
+	storetest.RunHistoryTests(t, func(t *testing.T) paywarden.Store { return postgres.OpenTest(t) })
+}
