@@ -86,6 +86,9 @@ func writeText(w io.Writer, t table) error {
 	fmt.Fprintln(tw)
 	for _, r := range t.rows {
 		for _, c := range r {
+			if c == "" {
+				c = "-" // unknown, as fees without balance transactions
+			}
 			fmt.Fprintf(tw, "%s\t", printable(c))
 		}
 		fmt.Fprintln(tw)

@@ -139,13 +139,13 @@ func ComputeSubscriptions(ctx context.Context, src Source, o Options) (*Subscrip
 		"MRR counts active and past_due subscriptions: unit amount × quantity, normalised to a month (year ÷ 12, week × 52 ÷ 12, day × 365 ÷ 12, ÷ interval_count), less the discounts in effect.",
 		"A subscription going from 0 to more than 0 is new for a new customer, reactivation for a customer that had churned, and expansion for a customer already paying in that currency.")
 	if r.States.Reconstructed > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("%d subscription states were reconstructed from created, ended_at and trial dates because the mirror's history does not reach back to them; their items, quantities and discounts are taken as they are now.", r.States.Reconstructed))
+		r.Notes = append(r.Notes, fmt.Sprintf("Subscription states reconstructed: %d. They were reconstructed from created, ended_at and trial dates because the mirror's history does not reach back to them; their items, quantities and discounts are taken as they are now.", r.States.Reconstructed))
 	}
 	if tiered > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("%d subscription items with tiered prices are not counted in MRR.", tiered))
+		r.Notes = append(r.Notes, fmt.Sprintf("Subscription items with tiered prices are not counted in MRR: %d.", tiered))
 	}
 	if unexpanded > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("%d discounts are held in the mirror as ids only and were not applied.", unexpanded))
+		r.Notes = append(r.Notes, fmt.Sprintf("Discounts held in the mirror as ids only (not expanded), so not applied: %d.", unexpanded))
 	}
 	return r, nil
 }
