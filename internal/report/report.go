@@ -93,17 +93,6 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, paywarden.Errorf(paywarden.EINVALID, "want a date such as 2026-01-31 or an RFC 3339 time")
 }
 
-// DefaultRange is the range of a report when none is given: the twelve
-// periods of the interval that end with the one holding now.
-func DefaultRange(now time.Time, iv Interval) (from, to time.Time) {
-	to = next(truncate(now.UTC(), iv), iv)
-	from = to
-	for range 12 {
-		from = prev(from, iv)
-	}
-	return from, to
-}
-
 // truncate returns the start of the period of interval iv that holds t.
 func truncate(t time.Time, iv Interval) time.Time {
 	t = t.UTC()
