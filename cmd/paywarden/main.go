@@ -37,7 +37,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runVersion(rest, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
-	case "doctor", "sync", "report":
+	case "doctor", "sync":
 		return usageErrorf("%s is not implemented in this version of paywarden", cmd)
 	default:
 		if c, ok := commands[cmd]; ok {
@@ -79,6 +79,7 @@ Commands:
   keys       show key fingerprints and ages, or verify keys against Stripe
   tokens     create, list and revoke internal API tokens
   events     list, show, replay and reconcile webhook events
+  report     revenue, subscriptions and payouts from the mirror, no Stripe key needed
   version    print version information
 
 Run 'paywarden <command> --help' for a command's flags.
