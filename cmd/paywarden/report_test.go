@@ -34,7 +34,9 @@ func reportDB(t *testing.T, fixture string, extra ...*paywarden.MirrorObject) st
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f struct{ Objects []struct{ Object json.RawMessage } }
+	var f struct {
+		Objects []struct{ Object json.RawMessage }
+	}
 	if err := json.Unmarshal(b, &f); err != nil {
 		t.Fatal(err)
 	}
