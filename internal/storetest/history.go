@@ -18,6 +18,25 @@ import (
 func RunHistoryTests(t *testing.T, open func(t *testing.T) paywarden.Store) {
 	t.Run("ObjectHistory", func(t *testing.T) { testObjectHistory(t, open) })
 	t.Run("ObjectsAtMany", func(t *testing.T) { testObjectsAtMany(t, open) })
+	t.Run("HistoryOnComplete", func(t *testing.T) { testHistoryOnComplete(t, open) })
+}
+
+// testHistoryOnComplete: the workers' path, CompleteEvent, records the
+// history too, and a refused completion records nothing.
+func testHistoryOnComplete(t *testing.T, open opener) {
+	ctx := context.Background()
+	s, clock := setup(t, open)
+	insert(t, s, newEvent("evt_1", clock.Now()), newEvent("evt_2", clock.Now()))
+	_, err := s.ClaimEvents(ctx, "w", 2, time.Minute)
+	must(t, "ClaimEvents", err)
+	must(t, "CompleteEvent", s.CompleteEvent(ctx, "evt_1", "w", []*paywarden.MirrorObject{subState("sub_1", t0, true, "active")}))
+	err = s.CompleteEvent(ctx, "evt_2", "other", []*paywarden.MirrorObject{subState("sub_1", t0.Add(time.Hour), true, "canceled")})
+	wantCode(t, "CompleteEvent by another owner", err, paywarden.EUNAVAILABLE)
+	got, err := s.ObjectHistory(ctx, paywarden.ObjectSubscription, "sub_1")
+	must(t, "ObjectHistory", err)
+	if st := statuses(got); !slices.Equal(st, []string{"active"}) {
+		t.Errorf("ObjectHistory after CompleteEvent: got %v, want [active]", st)
+	}
 }
 
 func subState(id string, version time.Time, fetched bool, status string) *paywarden.MirrorObject {
