@@ -131,8 +131,8 @@ func TestReportsSubscriptionsAndPayouts(t *testing.T) {
 	if err != nil || r.status != 200 {
 		t.Fatalf("got %d, %v: %s", r.status, err, r.body)
 	}
-	if len(recs) != 2 || recs[1][0] != "2026-02-01" || recs[1][1] != "usd" || recs[1][12] != "46900" {
-		t.Errorf("got %v, want the header and one usd row for February ending at 46900", recs)
+	if len(recs) != 2 || recs[1][0] != "2026-02-01" || recs[1][1] != "usd" || recs[1][12] != "50500" {
+		t.Errorf("got %v, want the header and one usd row for February ending at 50500 (the fixture's usd MRR)", recs)
 	}
 
 	r = h.do("GET", "/v1/reports/payouts?from=2026-01-01&to=2026-02-01&interval=week", tok, "", "")

@@ -20,6 +20,8 @@ type stripeSubscription struct {
 	Items      struct{ Data []stripeItem } `json:"items"`
 	Discounts  []json.RawMessage           `json:"discounts"`
 	Discount   json.RawMessage             `json:"discount"` // before API version 2025-03-31
+
+	first bool // the earliest recorded state: see firstState
 }
 
 type stripeItem struct {

@@ -23,6 +23,7 @@ import (
 type Source interface {
 	ListObjects(ctx context.Context, f paywarden.MirrorFilter) ([]*paywarden.MirrorObject, error)
 	ObjectsAt(ctx context.Context, typ string, ids []string, at time.Time) ([]*paywarden.MirrorObject, error)
+	ObjectHistory(ctx context.Context, typ, id string) ([]*paywarden.MirrorObject, error)
 }
 
 // Names of the reports.

@@ -139,7 +139,7 @@ func ComputeSubscriptions(ctx context.Context, src Source, o Options) (*Subscrip
 		"MRR counts active and past_due subscriptions: unit amount × quantity, normalised to a month (year ÷ 12, week × 52 ÷ 12, day × 365 ÷ 12, ÷ interval_count), less the discounts in effect.",
 		"A subscription going from 0 to more than 0 is new for a new customer, reactivation for a customer that had churned, and expansion for a customer already paying in that currency.")
 	if r.States.Reconstructed > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("Subscription states reconstructed: %d. They were reconstructed from created, ended_at and trial dates because the mirror's history does not reach back to them; their items, quantities and discounts are taken as they are now.", r.States.Reconstructed))
+		r.Notes = append(r.Notes, fmt.Sprintf("Subscription states reconstructed: %d. They were reconstructed from created, ended_at and trial dates because the mirror's history does not reach back to them; their items, quantities and discounts are taken from the earliest state recorded.", r.States.Reconstructed))
 	}
 	if tiered > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("Subscription items with tiered prices are not counted in MRR: %d.", tiered))
@@ -212,7 +212,14 @@ func trackPage(ctx context.Context, src Source, page []*paywarden.MirrorObject, 
 			byID[h.ID] = &s
 		}
 		for _, t := range tracks {
-			st, obj := stateAt(byID[t.id], curs[t.id], at)
+			hist := byID[t.id]
+			if hist == nil && !at.Before(unix(curs[t.id].Created)) {
+				// The history begins after at: reconstruct from its first state.
+				if curs[t.id], err = firstState(ctx, src, t.id, curs[t.id]); err != nil {
+					return nil, 0, 0, err
+				}
+			}
+			st, obj := stateAt(hist, curs[t.id], at)
 			t.states[j] = st
 			if !st.exists {
 				continue
@@ -238,8 +245,31 @@ func trackPage(ctx context.Context, src Source, page []*paywarden.MirrorObject, 
 	return tracks, tiered, unexpanded, nil
 }
 
+// firstState returns the earliest recorded state of subscription id: the
+// closest to a time before the history began, so the best to reconstruct
+// from. It returns cur if there is none or cur is that state already.
+func firstState(ctx context.Context, src Source, id string, cur *stripeSubscription) (*stripeSubscription, error) {
+	if cur.first {
+		return cur, nil
+	}
+	h, err := src.ObjectHistory(ctx, paywarden.ObjectSubscription, id)
+	if err != nil {
+		return nil, fmt.Errorf("reading subscription history: %w", err)
+	}
+	first := cur
+	if len(h) > 0 {
+		first = new(stripeSubscription)
+		if err := decode(h[0], first); err != nil {
+			return nil, err
+		}
+	}
+	first.first = true
+	return first, nil
+}
+
 // stateAt is a subscription at t: its state in the history when there is
-// one, and otherwise one reconstructed from its current state cur.
+// one, and otherwise one reconstructed from cur, its earliest recorded
+// state.
 func stateAt(hist, cur *stripeSubscription, at time.Time) (subState, *stripeSubscription) {
 	st, obj := subState{exists: true}, hist
 	if hist != nil {
