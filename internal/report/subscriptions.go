@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paywarden/paywarden"
@@ -182,6 +183,7 @@ func trackPage(ctx context.Context, src Source, page []*paywarden.MirrorObject, 
 		if err := decode(m, &s); err != nil {
 			return nil, 0, 0, err
 		}
+		s.Currency = strings.ToLower(s.Currency)
 		if currency != "" && s.Currency != currency {
 			continue
 		}
