@@ -84,11 +84,12 @@ func mirrorObject(t testing.TB, raw json.RawMessage, version time.Time) *payward
 		Currency: s.Currency, Amount: s.Amount, Created: created, Data: raw, Version: version, Fetched: true, EventID: "evt_" + s.ID}
 }
 
-// load writes the fixture's objects into st one at a time, in order, as
-// the events that carried them would have.
+// load writes the fixture's objects into st in order, as the events that
+// carried them would have been applied, in one transaction: the stores
+// write a batch in order, so the guard and the history see each in turn.
 func (f *fixture) load(t *testing.T, st paywarden.Store) {
 	t.Helper()
-	ctx := context.Background()
+	var objs []*paywarden.MirrorObject
 	for _, o := range f.Objects {
 		var v time.Time
 		if o.Version != "" {
@@ -97,12 +98,15 @@ func (f *fixture) load(t *testing.T, st paywarden.Store) {
 				t.Fatal(err)
 			}
 		}
-		written, err := st.UpsertObjects(ctx, []*paywarden.MirrorObject{mirrorObject(t, o.Object, v)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !written[0] {
-			t.Fatalf("fixture object %s was not written: versions out of order", o.Object)
+		objs = append(objs, mirrorObject(t, o.Object, v))
+	}
+	written, err := st.UpsertObjects(context.Background(), objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range written {
+		if !w {
+			t.Fatalf("fixture object %s %s was not written: versions out of order", objs[i].Type, objs[i].ID)
 		}
 	}
 }

@@ -220,13 +220,15 @@ func TestSubscriptionProperties(t *testing.T) {
 					break // a few datasets suffice to compare the stores
 				}
 				st := openMigrated(t, s.open)
-				// One at a time, oldest version first, as events would be applied.
+				// Oldest version first, as events would be applied.
 				ordered := append([]fixtureObject(nil), objs...)
 				sortByVersion(ordered)
+				var ms []*paywarden.MirrorObject
 				for _, o := range ordered {
-					if _, err := st.UpsertObjects(context.Background(), []*paywarden.MirrorObject{mirrorObject(t, o.data, o.version)}); err != nil {
-						t.Fatal(err)
-					}
+					ms = append(ms, mirrorObject(t, o.data, o.version))
+				}
+				if _, err := st.UpsertObjects(context.Background(), ms); err != nil {
+					t.Fatal(err)
 				}
 				levels := map[string][]int64{} // interval → MRR at each month boundary, all currencies summed per currency key
 				for _, iv := range []report.Interval{report.Day, report.Week, report.Month} {
