@@ -26,6 +26,14 @@ func (s EventStatus) Valid() bool {
 	return false
 }
 
+// Validate returns EINVALID unless s is one of the statuses above.
+func (s EventStatus) Validate() error {
+	if !s.Valid() {
+		return Errorf(EINVALID, "unknown event status %q", s)
+	}
+	return nil
+}
+
 // Event is a Stripe webhook event as paywarden stores it: the envelope
 // fields, decoded on receipt, and the raw payload, decoded fully later.
 type Event struct {
@@ -59,6 +67,42 @@ func (e *Event) Validate() error {
 	return nil
 }
 
+// ValidateEvents validates each event, so that a batch is stored whole or
+// not at all. EINVALID.
+func ValidateEvents(events []*Event) error {
+	for _, e := range events {
+		if err := e.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WithDefaults returns a copy of e as a store writes it: an empty Status
+// is pending, a zero ReceivedAt is now and a zero NextAttemptAt is
+// ReceivedAt.
+func (e *Event) WithDefaults(now time.Time) Event {
+	d := *e
+	if d.Status == "" {
+		d.Status = EventPending
+	}
+	d.ReceivedAt = orNow(d.ReceivedAt, now)
+	d.NextAttemptAt = orNow(d.NextAttemptAt, d.ReceivedAt)
+	return d
+}
+
+// orNow returns t, or now when t is zero.
+func orNow(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now
+	}
+	return t
+}
+
+// DefaultListLimit is how many items a list returns when its filter sets
+// no limit.
+const DefaultListLimit = 100
+
 // EventFilter selects events for ListEvents. Zero fields match everything.
 type EventFilter struct {
 	Status EventStatus
@@ -67,6 +111,32 @@ type EventFilter struct {
 	// (events are listed newest first).
 	StartingAfter string
 	Limit         int // default 100
+}
+
+// Validate returns EINVALID for an unknown Status.
+func (f *EventFilter) Validate() error {
+	if f.Status != "" {
+		return f.Status.Validate()
+	}
+	return nil
+}
+
+// WithDefaults returns f with a Limit that is not positive replaced by
+// DefaultListLimit.
+func (f EventFilter) WithDefaults() EventFilter {
+	if f.Limit <= 0 {
+		f.Limit = DefaultListLimit
+	}
+	return f
+}
+
+// ValidateClaim checks the arguments of ClaimEvents. EINVALID if owner is
+// empty or lease is not positive.
+func ValidateClaim(owner string, lease time.Duration) error {
+	if owner == "" || lease <= 0 {
+		return Errorf(EINVALID, "a claim needs an owner and a positive lease")
+	}
+	return nil
 }
 
 // EventStore stores webhook events and their processing state.
@@ -79,13 +149,16 @@ type EventStore interface {
 	// InsertEvents durably stores a batch of new events in one transaction
 	// and reports for each whether it was created; an id already stored is
 	// a duplicate and is left unchanged (created false, no error). The
-	// batch is committed and synced before InsertEvents returns.
+	// batch is committed and synced before InsertEvents returns. Events
+	// are stored with their defaults (Event.WithDefaults). EINVALID, and
+	// nothing stored, if any event is not valid.
 	InsertEvents(ctx context.Context, events []*Event) (created []bool, err error)
 
 	// Event returns one event. ENOTFOUND if there is none.
 	Event(ctx context.Context, id string) (*Event, error)
 
-	// ListEvents returns events newest first.
+	// ListEvents returns events newest received first. EINVALID if
+	// f.StartingAfter names no event or f.Status is unknown.
 	ListEvents(ctx context.Context, f EventFilter) ([]*Event, error)
 
 	// ClaimEvents leases up to limit events that are pending, or failed and
@@ -94,19 +167,22 @@ type EventStore interface {
 	// Concurrent callers (several processes) never get the same event
 	// while a lease holds. Each claim counts as an attempt: the returned
 	// events' Attempts include this one, so an event whose worker crashes
-	// every time still reaches dead.
+	// every time still reaches dead. EINVALID if owner is empty or lease
+	// is not positive.
 	ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) ([]*Event, error)
 
 	// CompleteEvent applies the mirror changes and marks the event processed,
 	// in one transaction, if owner still holds its lease. Each object is
 	// written under the ordering guard (see MirrorObject). EUNAVAILABLE if
-	// the lease was lost, in which case nothing is written.
+	// the lease was lost, ENOTFOUND if there is no such event; in both
+	// cases nothing is written.
 	CompleteEvent(ctx context.Context, id, owner string, objects []*MirrorObject) error
 
 	// FailEvent records a failed attempt if owner still holds the lease:
-	// status failed with the next attempt at retryAt, or dead when dead is
-	// true. reason must be free of secrets. EUNAVAILABLE if the lease was
-	// lost, in which case nothing is written.
+	// status failed with the next attempt at retryAt (now if zero), or dead
+	// when dead is true. reason must be free of secrets. EUNAVAILABLE if the
+	// lease was lost, ENOTFOUND if there is no such event; in both cases
+	// nothing is written.
 	FailEvent(ctx context.Context, id, owner, reason string, retryAt time.Time, dead bool) error
 
 	// ReleaseEvent gives back an event that owner claimed but will not
@@ -116,13 +192,15 @@ type EventStore interface {
 	ReleaseEvent(ctx context.Context, id, owner string) error
 
 	// ReplayEvent sets an event back to pending, due now, whatever its
-	// status. ENOTFOUND if there is none.
+	// status, with its attempts reset and any lease dropped. ENOTFOUND if
+	// there is none.
 	ReplayEvent(ctx context.Context, id string) error
 
 	// ReplayEvents sets every event of the given status back to pending and
-	// returns how many it changed.
+	// returns how many it changed. EINVALID for an unknown status.
 	ReplayEvents(ctx context.Context, status EventStatus) (int, error)
 
-	// CountEvents returns the number of events in each status.
+	// CountEvents returns the number of events in each status, every
+	// status present.
 	CountEvents(ctx context.Context) (map[EventStatus]int, error)
 }

@@ -23,9 +23,19 @@ func KeepsHistory(t string) bool { return t == ObjectSubscription }
 type MirrorHistoryStore interface {
 	// ObjectsAt returns, for each of ids that has a recorded state with a
 	// Version at or before at, the latest such state, in no particular
-	// order. Ids without one are left out. EINVALID if typ is empty.
+	// order. Ids without one are left out; no ids, no states. EINVALID if
+	// typ is empty (ValidateHistoryType).
 	ObjectsAt(ctx context.Context, typ string, ids []string, at time.Time) ([]*MirrorObject, error)
 	// ObjectHistory returns every recorded state of one object, oldest
-	// first, or none.
+	// first, or none. EINVALID if typ is empty (ValidateHistoryType).
 	ObjectHistory(ctx context.Context, typ, id string) ([]*MirrorObject, error)
+}
+
+// ValidateHistoryType returns EINVALID for an empty type: a history is
+// read one type at a time, and an empty type would silently read nothing.
+func ValidateHistoryType(typ string) error {
+	if typ == "" {
+		return Errorf(EINVALID, "reading the history needs a type")
+	}
+	return nil
 }

@@ -96,11 +96,30 @@ type KeyRecord struct {
 	LastSeen    time.Time
 }
 
+// Validate checks that the record can be stored. EINVALID without a
+// fingerprint or a capability.
+func (k *KeyRecord) Validate() error {
+	if k.Fingerprint == "" || k.Capability == "" {
+		return Errorf(EINVALID, "a key record needs a fingerprint and a capability")
+	}
+	return nil
+}
+
+// WithDefaults returns a copy of k as a store writes it: zero FirstSeen and
+// LastSeen are now.
+func (k *KeyRecord) WithDefaults(now time.Time) KeyRecord {
+	d := *k
+	d.FirstSeen = orNow(d.FirstSeen, now)
+	d.LastSeen = orNow(d.LastSeen, now)
+	return d
+}
+
 // KeyStore records the keys paywarden has loaded.
 type KeyStore interface {
 	// RecordKey inserts k or, when its fingerprint and capability are known,
-	// updates LastSeen and Source. It returns the record as stored, whose
-	// FirstSeen is the first time the key was seen.
+	// updates LastSeen (never backwards), Source, Kind and Livemode, keeping
+	// the earliest FirstSeen; zero times are now. It returns the record as
+	// stored. EINVALID without a fingerprint or capability.
 	RecordKey(ctx context.Context, k *KeyRecord) (*KeyRecord, error)
 	// Keys returns every recorded key, newest first.
 	Keys(ctx context.Context) ([]*KeyRecord, error)

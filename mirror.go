@@ -74,6 +74,17 @@ func (o *MirrorObject) Validate() error {
 	return nil
 }
 
+// ValidateObjects validates each object, so that a batch is written whole
+// or not at all. EINVALID.
+func ValidateObjects(objs []*MirrorObject) error {
+	for _, o := range objs {
+		if err := o.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // MirrorFilter selects objects of one type for ListObjects.
 type MirrorFilter struct {
 	Type          string // required
@@ -86,13 +97,32 @@ type MirrorFilter struct {
 	Limit         int       // default 100; negative means no limit
 }
 
+// Validate returns EINVALID without a Type.
+func (f *MirrorFilter) Validate() error {
+	if f.Type == "" {
+		return Errorf(EINVALID, "listing objects needs a type")
+	}
+	return nil
+}
+
+// WithDefaults returns f with a zero Limit replaced by DefaultListLimit; a
+// negative Limit, no limit, is kept.
+func (f MirrorFilter) WithDefaults() MirrorFilter {
+	if f.Limit == 0 {
+		f.Limit = DefaultListLimit
+	}
+	return f
+}
+
 // MirrorStore is the local copy of Stripe objects.
 type MirrorStore interface {
 	// Object returns one object. ENOTFOUND if there is none.
 	Object(ctx context.Context, typ, id string) (*MirrorObject, error)
-	// ListObjects returns objects newest Created first.
+	// ListObjects returns objects of one type, newest Created first.
+	// EINVALID if f.Type is empty or f.StartingAfter names no object of
+	// that type.
 	ListObjects(ctx context.Context, f MirrorFilter) ([]*MirrorObject, error)
-	// UpsertObjects writes objects under the ordering guard and reports for
-	// each whether it was written.
+	// UpsertObjects writes objects under the ordering guard, in one
+	// transaction, and reports for each whether it was written.
 	UpsertObjects(ctx context.Context, objs []*MirrorObject) (written []bool, err error)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/postgres"
+	"github.com/paywarden/paywarden/internal/postgres/postgrestest"
 )
 
 // eventSource makes customer.updated events for a fixed set of customers,
@@ -213,7 +214,7 @@ func TestCrashSQLite(t *testing.T) {
 // to the others, as Stripe's retries would. Every event is stored once and
 // processed once, and the mirror holds the newest state.
 func TestPostgresReplicas(t *testing.T) {
-	url := postgres.TestURL(t)
+	url := postgrestest.URL(t)
 	dir := t.TempDir()
 	fs := newFakeStripe(t)
 	env := with(devEnv(dir, fs.URL), "PAYWARDEN_DATABASE_URL", url)

@@ -4,8 +4,10 @@
 package migration
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"slices"
 	"strconv"
@@ -47,4 +49,33 @@ func Load(fsys fs.FS, dir string) ([]Migration, error) {
 		}
 	}
 	return ms, nil
+}
+
+// Apply calls apply for each of ms in order; apply applies one migration
+// unless it is applied already, and says whether it did. Apply logs each
+// migration applied and returns how many there were, stopping at the first
+// error.
+func Apply(ctx context.Context, logger *slog.Logger, ms []Migration, apply func(context.Context, Migration) (applied bool, err error)) (n int, err error) {
+	for _, m := range ms {
+		applied, err := apply(ctx, m)
+		if err != nil {
+			return n, err
+		}
+		if applied {
+			logger.InfoContext(ctx, "applied migration", "migration", m.Name)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Pending returns how many of ms are not among the applied versions.
+func Pending(ms []Migration, applied []int) int {
+	n := 0
+	for _, m := range ms {
+		if !slices.Contains(applied, m.Version) {
+			n++
+		}
+	}
+	return n
 }

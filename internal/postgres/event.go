@@ -2,63 +2,23 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-const eventColumns = `id, type, created, livemode, api_version, object_id, object_type, endpoint, payload,
-	status, attempts, last_error, received_at, next_attempt_at, processed_at`
+func scanEvent(row pgx.Row) (*paywarden.Event, error) { return scanRow(row, rowmap.EventDest) }
 
-func scanEvent(row pgx.Row) (*paywarden.Event, error) {
-	var (
-		e                                  paywarden.Event
-		created, received, next, processed pgtype.Timestamptz
-		status                             string
-	)
-	err := row.Scan(&e.ID, &e.Type, &created, &e.Livemode, &e.APIVersion, &e.ObjectID, &e.ObjectType, &e.Endpoint, &e.Payload,
-		&status, &e.Attempts, &e.LastError, &received, &next, &processed)
-	if err != nil {
-		return nil, err
-	}
-	e.Status = paywarden.EventStatus(status)
-	e.Created = fromTS(created)
-	e.ReceivedAt = fromTS(received)
-	e.NextAttemptAt = fromTS(next)
-	e.ProcessedAt = fromTS(processed)
-	return &e, nil
-}
-
-func scanEvents(rows pgx.Rows) ([]*paywarden.Event, error) {
-	defer rows.Close()
-	var es []*paywarden.Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		es = append(es, e)
-	}
-	return es, rows.Err()
-}
-
-// InsertEvents stores a batch of new events in one transaction, sent as one
-// pgx.Batch; see paywarden.EventStore. An empty Status is pending, a zero
-// ReceivedAt is now and a zero NextAttemptAt is ReceivedAt. EINVALID, and
-// nothing stored, if any event lacks an id or has an unknown status.
+// InsertEvents implements paywarden.EventStore. The batch is sent as one
+// pgx.Batch.
 func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (created []bool, err error) {
-	defer wrap(&err, "postgres.InsertEvents(%d events)", len(events))
-	for _, e := range events {
-		if err := e.Validate(); err != nil {
-			return nil, err
-		}
+	defer derrors.Wrap(&err, "postgres.InsertEvents(%d events)", len(events))
+	if err := paywarden.ValidateEvents(events); err != nil {
+		return nil, err
 	}
 	if len(events) == 0 {
 		return []bool{}, nil
@@ -75,20 +35,13 @@ func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (crea
 }
 
 func insertEvents(ctx context.Context, tx pgx.Tx, events []*paywarden.Event, now time.Time) ([]bool, error) {
-	const q = `INSERT INTO events (` + eventColumns + `)
+	const q = `INSERT INTO events (` + rowmap.EventColumns + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (id) DO NOTHING`
 	var b pgx.Batch
 	for _, e := range events {
-		status := e.Status
-		if status == "" {
-			status = paywarden.EventPending
-		}
-		received := orNow(e.ReceivedAt, now)
-		next := orNow(e.NextAttemptAt, received)
-		b.Queue(q, e.ID, e.Type, ts(e.Created), e.Livemode, e.APIVersion, e.ObjectID, e.ObjectType,
-			e.Endpoint, nonNil(e.Payload), string(status), e.Attempts, e.LastError, ts(received), ts(next),
-			nullTS(e.ProcessedAt))
+		e := e.WithDefaults(now)
+		b.Queue(q, rowmap.EventValues(&e, times)...)
 	}
 	br := tx.SendBatch(ctx, &b)
 	defer br.Close()
@@ -103,30 +56,18 @@ func insertEvents(ctx context.Context, tx pgx.Tx, events []*paywarden.Event, now
 	return created, br.Close()
 }
 
-// Event returns one event. ENOTFOUND if there is none.
+// Event implements paywarden.EventStore.
 func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err error) {
-	defer wrap(&err, "postgres.Event(%q)", id)
-	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
-	}
-	return e, err
+	defer derrors.Wrap(&err, "postgres.Event(%q)", id)
+	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+rowmap.EventColumns+` FROM events WHERE id = $1`, id))
+	return e, noRows(err, paywarden.ENOTFOUND, "event %s not found", id)
 }
 
-// args numbers query arguments as they are added.
-type args []any
-
-func (a *args) add(v any) string {
-	*a = append(*a, v)
-	return "$" + strconv.Itoa(len(*a))
-}
-
-// ListEvents returns events newest received first. EINVALID if
-// f.StartingAfter names no event or f.Status is unknown.
+// ListEvents implements paywarden.EventStore.
 func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (es []*paywarden.Event, err error) {
-	defer wrap(&err, "postgres.ListEvents")
-	if f.Status != "" && !f.Status.Valid() {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "unknown event status %q", f.Status)
+	defer derrors.Wrap(&err, "postgres.ListEvents")
+	if err := f.Validate(); err != nil {
+		return nil, err
 	}
 	err = db.transact(ctx, func(tx pgx.Tx) error {
 		es, err = listEvents(ctx, tx, f)
@@ -136,51 +77,28 @@ func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (es []*pa
 }
 
 func listEvents(ctx context.Context, tx pgx.Tx, f paywarden.EventFilter) ([]*paywarden.Event, error) {
-	var (
-		where []string
-		a     args
-	)
-	if f.Status != "" {
-		where = append(where, "status = "+a.add(string(f.Status)))
-	}
-	if f.Type != "" {
-		where = append(where, "type = "+a.add(f.Type))
-	}
+	w := rowmap.NewWhere(param)
+	rowmap.EventWhere(w, f)
 	if f.StartingAfter != "" {
 		var received time.Time
 		err := tx.QueryRow(ctx, `SELECT received_at FROM events WHERE id = $1`, f.StartingAfter).Scan(&received)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, paywarden.Errorf(paywarden.EINVALID, "starting_after: no event %s", f.StartingAfter)
-		} else if err != nil {
+		if err := noRows(err, paywarden.EINVALID, "starting_after: no event %s", f.StartingAfter); err != nil {
 			return nil, err
 		}
-		where = append(where, "(received_at, id) < ("+a.add(received)+", "+a.add(f.StartingAfter)+")")
+		w.And("(received_at, id) < (" + w.Arg(received) + ", " + w.Arg(f.StartingAfter) + ")")
 	}
-	q := `SELECT ` + eventColumns + ` FROM events`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	q += ` ORDER BY received_at DESC, id DESC LIMIT ` + a.add(limit)
-	rows, err := tx.Query(ctx, q, a...)
-	if err != nil {
-		return nil, err
-	}
-	return scanEvents(rows)
+	q := `SELECT ` + rowmap.EventColumns + ` FROM events` + w.String() +
+		` ORDER BY received_at DESC, id DESC LIMIT ` + w.Arg(f.WithDefaults().Limit)
+	return queryAll(ctx, tx, scanEvent, q, w.Args()...)
 }
 
-// ClaimEvents leases up to limit due events to owner; see
-// paywarden.EventStore. Rows another replica is claiming at the same
-// moment are skipped (FOR UPDATE SKIP LOCKED), not waited for. Each claim
-// counts as an attempt. EINVALID if owner is empty or lease is not
-// positive.
+// ClaimEvents implements paywarden.EventStore. Rows another replica is
+// claiming at the same moment are skipped (FOR UPDATE SKIP LOCKED), not
+// waited for.
 func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) (es []*paywarden.Event, err error) {
-	defer wrap(&err, "postgres.ClaimEvents(%q, %d)", owner, limit)
-	if owner == "" || lease <= 0 {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "a claim needs an owner and a positive lease")
+	defer derrors.Wrap(&err, "postgres.ClaimEvents(%q, %d)", owner, limit)
+	if err := paywarden.ValidateClaim(owner, lease); err != nil {
+		return nil, err
 	}
 	if limit <= 0 {
 		return nil, nil
@@ -192,7 +110,7 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 		if err := unsynced(ctx, tx); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `UPDATE events
+		es, err = queryAll(ctx, tx, scanEvent, `UPDATE events
 			SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
 			WHERE id IN (
 				SELECT id FROM events
@@ -201,37 +119,22 @@ func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease ti
 				ORDER BY created, id
 				LIMIT $4
 				FOR UPDATE SKIP LOCKED)
-			RETURNING `+eventColumns,
+			RETURNING `+rowmap.EventColumns,
 			owner, ts(now.Add(lease)), ts(now), limit)
-		if err != nil {
-			return err
-		}
-		es, err = scanEvents(rows)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	// RETURNING promises no order.
-	slices.SortFunc(es, func(a, b *paywarden.Event) int {
-		if c := a.Created.Compare(b.Created); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	rowmap.SortClaimed(es)
 	return es, nil
 }
 
-// CompleteEvent applies objects under the ordering guard and marks the event
-// processed, in one transaction, if owner holds its lease. EUNAVAILABLE if
-// the lease was lost, ENOTFOUND if there is no such event; in both cases
-// nothing is written.
+// CompleteEvent implements paywarden.EventStore.
 func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*paywarden.MirrorObject) (err error) {
-	defer wrap(&err, "postgres.CompleteEvent(%q, %q)", id, owner)
-	for _, o := range objects {
-		if err := o.Validate(); err != nil {
-			return err
-		}
+	defer derrors.Wrap(&err, "postgres.CompleteEvent(%q, %q)", id, owner)
+	if err := paywarden.ValidateObjects(objects); err != nil {
+		return err
 	}
 	now := db.now()
 	return db.transact(ctx, func(tx pgx.Tx) error {
@@ -264,22 +167,16 @@ func leaseHeld(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, id string)
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE id = $1)`, id).Scan(&exists); err != nil {
 		return err
 	}
-	if !exists {
-		return paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
-	}
-	return paywarden.Errorf(paywarden.EUNAVAILABLE, "event %s: the lease was lost", id)
+	return rowmap.LeaseLost(id, exists)
 }
 
-// FailEvent records a failed attempt if owner holds the lease: status failed,
-// due again at retryAt (now if zero), or dead. EUNAVAILABLE if the lease was
-// lost, ENOTFOUND if there is no such event.
+// FailEvent implements paywarden.EventStore.
 func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt time.Time, dead bool) (err error) {
-	defer wrap(&err, "postgres.FailEvent(%q, %q)", id, owner)
-	status := paywarden.EventFailed
-	if dead {
-		status = paywarden.EventDead
+	defer derrors.Wrap(&err, "postgres.FailEvent(%q, %q)", id, owner)
+	status := rowmap.FailStatus(dead)
+	if retryAt.IsZero() {
+		retryAt = db.now()
 	}
-	retryAt = orNow(retryAt, db.now())
 	return db.transact(ctx, func(tx pgx.Tx) error {
 		// A lost worker write leaves the event, whose insert was synced,
 		// to be processed again; see unsynced.
@@ -297,9 +194,9 @@ func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt t
 	})
 }
 
-// ReleaseEvent gives back a claimed event; see paywarden.EventStore.
+// ReleaseEvent implements paywarden.EventStore.
 func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
-	defer wrap(&err, "postgres.ReleaseEvent(%q, %q)", id, owner)
+	defer derrors.Wrap(&err, "postgres.ReleaseEvent(%q, %q)", id, owner)
 	return db.transact(ctx, func(tx pgx.Tx) error {
 		// A lost worker write leaves the event, whose insert was synced,
 		// to be processed again; see unsynced.
@@ -321,10 +218,9 @@ func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
 const replaySet = `SET status = 'pending', next_attempt_at = $1, attempts = 0, processed_at = NULL,
 	lease_owner = NULL, lease_until = NULL`
 
-// ReplayEvent sets an event back to pending, due now, with its attempts
-// reset and any lease dropped. ENOTFOUND if there is none.
+// ReplayEvent implements paywarden.EventStore.
 func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
-	defer wrap(&err, "postgres.ReplayEvent(%q)", id)
+	defer derrors.Wrap(&err, "postgres.ReplayEvent(%q)", id)
 	now := db.now()
 	return db.transact(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE events `+replaySet+` WHERE id = $2`, ts(now), id)
@@ -338,12 +234,11 @@ func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
 	})
 }
 
-// ReplayEvents replays every event of the given status and returns how many
-// it changed. EINVALID for an unknown status.
+// ReplayEvents implements paywarden.EventStore.
 func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (n int, err error) {
-	defer wrap(&err, "postgres.ReplayEvents(%q)", status)
-	if !status.Valid() {
-		return 0, paywarden.Errorf(paywarden.EINVALID, "unknown event status %q", status)
+	defer derrors.Wrap(&err, "postgres.ReplayEvents(%q)", status)
+	if err := status.Validate(); err != nil {
+		return 0, err
 	}
 	now := db.now()
 	err = db.transact(ctx, func(tx pgx.Tx) error {
@@ -354,28 +249,12 @@ func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (n
 	return n, err
 }
 
-// CountEvents returns the number of events in each status, every status
-// present.
+// CountEvents implements paywarden.EventStore.
 func (db *DB) CountEvents(ctx context.Context) (_ map[paywarden.EventStatus]int, err error) {
-	defer wrap(&err, "postgres.CountEvents")
-	counts := map[paywarden.EventStatus]int{
-		paywarden.EventPending: 0, paywarden.EventProcessed: 0, paywarden.EventFailed: 0,
-		paywarden.EventDead: 0, paywarden.EventQuarantined: 0,
-	}
-	rows, err := db.pool.Query(ctx, `SELECT status, count(*) FROM events GROUP BY status`)
+	defer derrors.Wrap(&err, "postgres.CountEvents")
+	cs, err := queryAll(ctx, db.pool, func(row pgx.Row) (*rowmap.StatusCount, error) { return scanRow(row, rowmap.StatusCountDest) }, `SELECT status, count(*) FROM events GROUP BY status`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			status string
-			n      int64
-		)
-		if err := rows.Scan(&status, &n); err != nil {
-			return nil, err
-		}
-		counts[paywarden.EventStatus(status)] = int(n)
-	}
-	return counts, rows.Err()
+	return rowmap.StatusCounts(cs), nil
 }

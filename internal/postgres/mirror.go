@@ -2,49 +2,29 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-const objectColumns = `type, id, livemode, customer, status, currency, amount, created, data, version, fetched, event_id`
+func scanObject(row pgx.Row) (*paywarden.MirrorObject, error) { return scanRow(row, rowmap.ObjectDest) }
 
-func scanObject(row pgx.Row) (*paywarden.MirrorObject, error) {
-	var (
-		o                paywarden.MirrorObject
-		created, version pgtype.Timestamptz
-	)
-	err := row.Scan(&o.Type, &o.ID, &o.Livemode, &o.Customer, &o.Status, &o.Currency, &o.Amount, &created, &o.Data,
-		&version, &o.Fetched, &o.EventID)
-	if err != nil {
-		return nil, err
-	}
-	o.Created = fromTS(created)
-	o.Version = fromTS(version)
-	return &o, nil
-}
-
-// Object returns one object. ENOTFOUND if there is none.
+// Object implements paywarden.MirrorStore.
 func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorObject, err error) {
-	defer wrap(&err, "postgres.Object(%q, %q)", typ, id)
+	defer derrors.Wrap(&err, "postgres.Object(%q, %q)", typ, id)
 	o, err := scanObject(db.pool.QueryRow(ctx,
-		`SELECT `+objectColumns+` FROM mirror_objects WHERE type = $1 AND id = $2`, typ, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "%s %s not found", typ, id)
-	}
-	return o, err
+		`SELECT `+rowmap.ObjectColumns+` FROM mirror_objects WHERE type = $1 AND id = $2`, typ, id))
+	return o, noRows(err, paywarden.ENOTFOUND, "%s %s not found", typ, id)
 }
 
-// ListObjects returns objects of one type, newest Created first. EINVALID
-// if f.Type is empty or f.StartingAfter names no object of that type.
+// ListObjects implements paywarden.MirrorStore.
 func (db *DB) ListObjects(ctx context.Context, f paywarden.MirrorFilter) (os []*paywarden.MirrorObject, err error) {
-	defer wrap(&err, "postgres.ListObjects(%q)", f.Type)
-	if f.Type == "" {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "listing objects needs a type")
+	defer derrors.Wrap(&err, "postgres.ListObjects(%q)", f.Type)
+	if err := f.Validate(); err != nil {
+		return nil, err
 	}
 	err = db.transact(ctx, func(tx pgx.Tx) error {
 		os, err = listObjects(ctx, tx, f)
@@ -54,66 +34,29 @@ func (db *DB) ListObjects(ctx context.Context, f paywarden.MirrorFilter) (os []*
 }
 
 func listObjects(ctx context.Context, tx pgx.Tx, f paywarden.MirrorFilter) ([]*paywarden.MirrorObject, error) {
-	var a args
-	where := []string{"type = " + a.add(f.Type)}
-	if f.Customer != "" {
-		where = append(where, "customer = "+a.add(f.Customer))
-	}
-	if f.Status != "" {
-		where = append(where, "status = "+a.add(f.Status))
-	}
-	if f.Currency != "" {
-		where = append(where, "currency = "+a.add(f.Currency))
-	}
-	if !f.CreatedFrom.IsZero() {
-		where = append(where, "created >= "+a.add(ts(f.CreatedFrom)))
-	}
-	if !f.CreatedTo.IsZero() {
-		where = append(where, "created < "+a.add(ts(f.CreatedTo)))
-	}
+	w := rowmap.NewWhere(param)
+	rowmap.ObjectWhere(w, f, times)
 	if f.StartingAfter != "" {
 		var created time.Time
 		err := tx.QueryRow(ctx, `SELECT created FROM mirror_objects WHERE type = $1 AND id = $2`,
 			f.Type, f.StartingAfter).Scan(&created)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, paywarden.Errorf(paywarden.EINVALID, "starting_after: no %s %s", f.Type, f.StartingAfter)
-		} else if err != nil {
+		if err := noRows(err, paywarden.EINVALID, "starting_after: no %s %s", f.Type, f.StartingAfter); err != nil {
 			return nil, err
 		}
-		where = append(where, "(created, id) < ("+a.add(created)+", "+a.add(f.StartingAfter)+")")
+		w.And("(created, id) < (" + w.Arg(created) + ", " + w.Arg(f.StartingAfter) + ")")
 	}
-	q := `SELECT ` + objectColumns + ` FROM mirror_objects WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY created DESC, id DESC`
-	switch {
-	case f.Limit == 0:
-		q += ` LIMIT 100`
-	case f.Limit > 0:
-		q += ` LIMIT ` + a.add(f.Limit)
+	q := `SELECT ` + rowmap.ObjectColumns + ` FROM mirror_objects` + w.String() + ` ORDER BY created DESC, id DESC`
+	if limit := f.WithDefaults().Limit; limit > 0 {
+		q += ` LIMIT ` + w.Arg(limit)
 	}
-	rows, err := tx.Query(ctx, q, a...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var os []*paywarden.MirrorObject
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
-			return nil, err
-		}
-		os = append(os, o)
-	}
-	return os, rows.Err()
+	return queryAll(ctx, tx, scanObject, q, w.Args()...)
 }
 
-// UpsertObjects writes objects under the ordering guard, in one
-// transaction, and reports for each whether it was written.
+// UpsertObjects implements paywarden.MirrorStore.
 func (db *DB) UpsertObjects(ctx context.Context, objs []*paywarden.MirrorObject) (written []bool, err error) {
-	defer wrap(&err, "postgres.UpsertObjects(%d objects)", len(objs))
-	for _, o := range objs {
-		if err := o.Validate(); err != nil {
-			return nil, err
-		}
+	defer derrors.Wrap(&err, "postgres.UpsertObjects(%d objects)", len(objs))
+	if err := paywarden.ValidateObjects(objs); err != nil {
+		return nil, err
 	}
 	now := db.now()
 	err = db.transact(ctx, func(tx pgx.Tx) error {
@@ -133,7 +76,7 @@ func upsertObjects(ctx context.Context, tx pgx.Tx, objs []*paywarden.MirrorObjec
 	if len(objs) == 0 {
 		return nil, nil
 	}
-	const q = `INSERT INTO mirror_objects (` + objectColumns + `, updated_at)
+	const q = `INSERT INTO mirror_objects (` + rowmap.ObjectColumns + `, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (type, id) DO UPDATE SET
 			livemode = excluded.livemode, customer = excluded.customer, status = excluded.status,
@@ -144,8 +87,7 @@ func upsertObjects(ctx context.Context, tx pgx.Tx, objs []*paywarden.MirrorObjec
 			OR (excluded.version = mirror_objects.version AND excluded.fetched)`
 	var b pgx.Batch
 	for _, o := range objs {
-		b.Queue(q, o.Type, o.ID, o.Livemode, o.Customer, o.Status, o.Currency, o.Amount,
-			ts(o.Created), nonNil(o.Data), ts(o.Version), o.Fetched, o.EventID, ts(now))
+		b.Queue(q, rowmap.ObjectValues(o, now, times)...)
 	}
 	br := tx.SendBatch(ctx, &b)
 	defer br.Close()

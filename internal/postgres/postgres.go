@@ -16,9 +16,8 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"fmt"
 	"log/slog"
-	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,7 +25,9 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
 	"github.com/paywarden/paywarden/internal/migration"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
 //go:embed migrations/*.sql
@@ -47,7 +48,7 @@ var _ paywarden.Store = (*DB)(nil)
 // call Migrate, or check PendingMigrations.
 func Open(ctx context.Context, url string, logger *slog.Logger) (_ *DB, err error) {
 	// The URL may hold a password: never put it in an error.
-	defer wrap(&err, "postgres.Open")
+	defer derrors.Wrap(&err, "postgres.Open")
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, paywarden.Errorf(paywarden.EINVALID, "invalid PostgreSQL URL")
@@ -81,7 +82,7 @@ func (db *DB) Close() error {
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) (err error) {
-	defer wrap(&err, "postgres.Ping")
+	defer derrors.Wrap(&err, "postgres.Ping")
 	return db.pool.Ping(ctx)
 }
 
@@ -145,7 +146,7 @@ const migrateLock = `hashtext('paywarden.migrate.' || current_schema())`
 // replicas that start together migrate one after the other, the later
 // ones finding nothing to do.
 func (db *DB) Migrate(ctx context.Context) (n int, err error) {
-	defer wrap(&err, "postgres.Migrate")
+	defer derrors.Wrap(&err, "postgres.Migrate")
 	ms, err := migrations()
 	if err != nil {
 		return 0, err
@@ -168,21 +169,13 @@ func (db *DB) Migrate(ctx context.Context) (n int, err error) {
 	if _, err := conn.Exec(ctx, createMigrationsTable); err != nil {
 		return 0, err
 	}
-	for _, m := range ms {
-		applied, err := applyMigration(ctx, conn.Conn(), m, db.now())
-		if err != nil {
-			return n, err
-		}
-		if applied {
-			db.logger.InfoContext(ctx, "applied migration", "migration", m.Name)
-			n++
-		}
-	}
-	return n, nil
+	return migration.Apply(ctx, db.logger, ms, func(ctx context.Context, m migration.Migration) (bool, error) {
+		return applyMigration(ctx, conn.Conn(), m, db.now())
+	})
 }
 
 func applyMigration(ctx context.Context, conn *pgx.Conn, m migration.Migration, now time.Time) (applied bool, err error) {
-	defer wrap(&err, "migration %s", m.Name)
+	defer derrors.Wrap(&err, "migration %s", m.Name)
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return false, err
@@ -205,9 +198,9 @@ func applyMigration(ctx context.Context, conn *pgx.Conn, m migration.Migration, 
 	return true, tx.Commit(ctx)
 }
 
-// PendingMigrations returns how many embedded migrations are not applied.
+// PendingMigrations implements paywarden.Store.
 func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
-	defer wrap(&err, "postgres.PendingMigrations")
+	defer derrors.Wrap(&err, "postgres.PendingMigrations")
 	ms, err := migrations()
 	if err != nil {
 		return 0, err
@@ -223,24 +216,11 @@ func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	applied, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[int])
 	if err != nil {
 		return 0, err
 	}
-	for _, m := range ms {
-		if !slices.Contains(applied, int32(m.Version)) {
-			n++
-		}
-	}
-	return n, nil
-}
-
-// wrap adds context to a non-nil *errp, keeping it in the chain so that
-// paywarden.ErrorCode still finds a code.
-func wrap(errp *error, format string, args ...any) {
-	if *errp != nil {
-		*errp = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *errp)
-	}
+	return migration.Pending(ms, applied), nil
 }
 
 // ts is how a time is written: UTC, truncated to the microsecond, as SQLite
@@ -255,26 +235,57 @@ func nullTS(t time.Time) pgtype.Timestamptz {
 	return pgtype.Timestamptz{Time: ts(t), Valid: true}
 }
 
-// fromTS reads a stored time in UTC; NULL is the zero time.
-func fromTS(v pgtype.Timestamptz) time.Time {
-	if !v.Valid {
-		return time.Time{}
+// tsDest scans a stored time into *t, in UTC; NULL is the zero time.
+type tsDest struct{ t *time.Time }
+
+func (d tsDest) ScanTimestamptz(v pgtype.Timestamptz) error {
+	*d.t = time.Time{}
+	if v.Valid {
+		*d.t = v.Time.UTC()
 	}
-	return v.Time.UTC()
+	return nil
 }
 
-// orNow returns t, or now when t is zero.
-func orNow(t, now time.Time) time.Time {
-	if t.IsZero() {
-		return now
-	}
-	return t
+// times is how this store writes and reads times, for package rowmap.
+var times = rowmap.Times{
+	Value: func(t time.Time) any { return ts(t) },
+	Null:  func(t time.Time) any { return nullTS(t) },
+	Dest:  func(t *time.Time) any { return tsDest{t} },
 }
 
-// nonNil keeps a nil []byte out of a NOT NULL bytea column.
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
+// param is how a query's placeholders are written, for rowmap.Where.
+func param(n int) string { return "$" + strconv.Itoa(n) }
+
+// scanRow scans one row into a new T through the destinations dest gives.
+func scanRow[T any](row pgx.Row, dest func(*T, rowmap.Times) []any) (*T, error) {
+	var v T
+	if err := row.Scan(dest(&v, times)...); err != nil {
+		return nil, err
 	}
-	return b
+	return &v, nil
+}
+
+// querier is a *pgxpool.Pool or a pgx.Tx.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// queryAll runs query and scans every row it returns with scan. Unlike
+// pgx.CollectRows it returns nil, not an empty slice, for no rows, as the
+// SQLite store does.
+func queryAll[T any](ctx context.Context, q querier, scan func(pgx.Row) (*T, error), query string, args ...any) ([]*T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.AppendRows[*T, []*T](nil, rows, func(row pgx.CollectableRow) (*T, error) { return scan(row) })
+}
+
+// noRows turns pgx.ErrNoRows into a paywarden error with code and the
+// formatted message, and returns any other err as it is.
+func noRows(err error, code, format string, args ...any) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return paywarden.Errorf(code, format, args...)
+	}
+	return err
 }

@@ -11,12 +11,13 @@ import (
 
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/postgres"
+	"github.com/paywarden/paywarden/internal/postgres/postgrestest"
 	"github.com/paywarden/paywarden/internal/storetest"
 )
 
 func TestConformance(t *testing.T) {
 	storetest.RunConformanceTests(t, func(t *testing.T) paywarden.Store {
-		return postgres.OpenTest(t)
+		return postgrestest.Open(t)
 	})
 }
 
@@ -25,7 +26,7 @@ func TestConformance(t *testing.T) {
 // goes to exactly one of them.
 func TestReplicasClaimDisjoint(t *testing.T) {
 	ctx := context.Background()
-	url := postgres.TestURL(t)
+	url := postgrestest.URL(t)
 	var replicas []*postgres.DB
 	for range 2 {
 		db, err := postgres.Open(ctx, url, slog.New(slog.DiscardHandler))
@@ -123,7 +124,7 @@ func TestReplicasClaimDisjoint(t *testing.T) {
 // stores it, the others get its record.
 func TestIdempotencyRace(t *testing.T) {
 	ctx := context.Background()
-	url := postgres.TestURL(t)
+	url := postgrestest.URL(t)
 	const racers = 8
 	var dbs []*postgres.DB
 	for range racers {

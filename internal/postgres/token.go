@@ -7,50 +7,37 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-const tokenColumns = `id, name, scopes, hash, created_at, last_used_at, revoked_at`
-
 func scanToken(row pgx.Row) (*paywarden.Token, error) {
-	var (
-		t                      paywarden.Token
-		created, used, revoked pgtype.Timestamptz
-	)
-	if err := row.Scan(&t.ID, &t.Name, &t.Scopes, &t.Hash, &created, &used, &revoked); err != nil {
+	var t paywarden.Token
+	if err := row.Scan(rowmap.TokenDest(&t, &t.Scopes, times)...); err != nil {
 		return nil, err
 	}
 	if len(t.Scopes) == 0 {
 		t.Scopes = nil
 	}
-	t.CreatedAt = fromTS(created)
-	t.LastUsedAt = fromTS(used)
-	t.RevokedAt = fromTS(revoked)
 	return &t, nil
 }
 
-// CreateToken stores t. EINVALID if it has no id or hash, or if its id or
-// hash exists. A zero CreatedAt is now.
+// CreateToken implements paywarden.TokenStore.
 func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
-	defer wrap(&err, "postgres.CreateToken(%q)", t.ID)
-	if t.ID == "" || len(t.Hash) == 0 {
-		return paywarden.Errorf(paywarden.EINVALID, "a token needs an id and a hash")
-	}
-	for _, s := range t.Scopes {
-		if s == "" {
-			return paywarden.Errorf(paywarden.EINVALID, "invalid scope %q", s)
-		}
+	defer derrors.Wrap(&err, "postgres.CreateToken(%q)", t.ID)
+	if err := t.Validate(); err != nil {
+		return err
 	}
 	scopes := t.Scopes
 	if scopes == nil {
 		scopes = []string{}
 	}
-	created := orNow(t.CreatedAt, db.now())
+	d := t.WithDefaults(db.now())
 	return db.transact(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		tag, err := tx.Exec(ctx, `INSERT INTO tokens (`+rowmap.TokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT DO NOTHING`,
-			t.ID, t.Name, scopes, t.Hash, ts(created), nullTS(t.LastUsedAt), nullTS(t.RevokedAt))
+			rowmap.TokenValues(&d, scopes, times)...)
 		if err != nil {
 			return err
 		}
@@ -61,47 +48,28 @@ func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
 	})
 }
 
-// TokenByHash returns the token with this hash, revoked or not. ENOTFOUND
-// if there is none.
+// TokenByHash implements paywarden.TokenStore.
 func (db *DB) TokenByHash(ctx context.Context, hash []byte) (_ *paywarden.Token, err error) {
-	defer wrap(&err, "postgres.TokenByHash")
-	t, err := scanToken(db.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = $1`, hash))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "token not found")
-	}
-	return t, err
+	defer derrors.Wrap(&err, "postgres.TokenByHash")
+	t, err := scanToken(db.pool.QueryRow(ctx, `SELECT `+rowmap.TokenColumns+` FROM tokens WHERE hash = $1`, hash))
+	return t, noRows(err, paywarden.ENOTFOUND, "token not found")
 }
 
-// ListTokens returns every token, oldest first.
+// ListTokens implements paywarden.TokenStore.
 func (db *DB) ListTokens(ctx context.Context) (_ []*paywarden.Token, err error) {
-	defer wrap(&err, "postgres.ListTokens")
-	rows, err := db.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ts []*paywarden.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		ts = append(ts, t)
-	}
-	return ts, rows.Err()
+	defer derrors.Wrap(&err, "postgres.ListTokens")
+	return queryAll(ctx, db.pool, scanToken, `SELECT `+rowmap.TokenColumns+` FROM tokens ORDER BY created_at, id`)
 }
 
-// RevokeToken revokes a token; revoking it again keeps the first time.
-// ENOTFOUND if there is none.
+// RevokeToken implements paywarden.TokenStore.
 func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) (err error) {
-	defer wrap(&err, "postgres.RevokeToken(%q)", id)
+	defer derrors.Wrap(&err, "postgres.RevokeToken(%q)", id)
 	return db.updateToken(ctx, id, `UPDATE tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2`, at)
 }
 
-// TouchToken records that a token was used at the given time; an earlier
-// time than the one recorded changes nothing. ENOTFOUND if there is none.
+// TouchToken implements paywarden.TokenStore.
 func (db *DB) TouchToken(ctx context.Context, id string, at time.Time) (err error) {
-	defer wrap(&err, "postgres.TouchToken(%q)", id)
+	defer derrors.Wrap(&err, "postgres.TouchToken(%q)", id)
 	return db.updateToken(ctx, id, `UPDATE tokens SET last_used_at = greatest(last_used_at, $1) WHERE id = $2`, at)
 }
 
@@ -118,31 +86,17 @@ func (db *DB) updateToken(ctx context.Context, id, query string, at time.Time) e
 	})
 }
 
-const idempotencyColumns = `token_id, key, request_hash, locked_until, status, body, created_at, expires_at`
-
 func scanIdempotency(row pgx.Row) (*paywarden.IdempotencyRecord, error) {
-	var (
-		r                        paywarden.IdempotencyRecord
-		locked, created, expires pgtype.Timestamptz
-	)
-	if err := row.Scan(&r.TokenID, &r.Key, &r.RequestHash, &locked, &r.Status, &r.Body, &created, &expires); err != nil {
-		return nil, err
-	}
-	r.LockedUntil = fromTS(locked)
-	r.CreatedAt = fromTS(created)
-	r.ExpiresAt = fromTS(expires)
-	return &r, nil
+	return scanRow(row, rowmap.IdempotencyDest)
 }
 
-// BeginIdempotent stores rec as in flight unless a live record exists; see
-// paywarden.IdempotencyStore. The store's clock decides what has expired.
-// Replicas racing on one key are ordered by the row lock: one stores or
-// takes over the record, the others get it. EINVALID if rec lacks a token
-// id, key, LockedUntil or ExpiresAt.
+// BeginIdempotent implements paywarden.IdempotencyStore. Replicas racing on
+// one key are ordered by the row lock: one stores or takes over the record,
+// the others get it.
 func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRecord) (existing *paywarden.IdempotencyRecord, err error) {
-	defer wrap(&err, "postgres.BeginIdempotent(%q, %q)", rec.TokenID, rec.Key)
-	if rec.TokenID == "" || rec.Key == "" || rec.LockedUntil.IsZero() || rec.ExpiresAt.IsZero() {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "an idempotency record needs a token, a key, a lock and an expiry")
+	defer derrors.Wrap(&err, "postgres.BeginIdempotent(%q, %q)", rec.TokenID, rec.Key)
+	if err := rec.Validate(); err != nil {
+		return nil, err
 	}
 	now := db.now()
 	err = db.transact(ctx, func(tx pgx.Tx) error {
@@ -156,20 +110,20 @@ func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRec
 }
 
 func beginIdempotent(ctx context.Context, tx pgx.Tx, rec *paywarden.IdempotencyRecord, now time.Time) (*paywarden.IdempotencyRecord, error) {
-	created := orNow(rec.CreatedAt, now)
+	created := rec.WithDefaults(now).CreatedAt
 	// Insert first: ON CONFLICT waits for a concurrent insert of the same
 	// key to commit or abort, so afterwards the row, if any, can be locked.
 	for {
-		tag, err := tx.Exec(ctx, `INSERT INTO idempotency (`+idempotencyColumns+`)
+		tag, err := tx.Exec(ctx, `INSERT INTO idempotency (`+rowmap.IdempotencyColumns+`)
 			VALUES ($1, $2, $3, $4, 0, NULL, $5, $6) ON CONFLICT DO NOTHING`,
-			rec.TokenID, rec.Key, nonNil(rec.RequestHash), ts(rec.LockedUntil), ts(created), ts(rec.ExpiresAt))
+			rec.TokenID, rec.Key, rowmap.NonNil(rec.RequestHash), ts(rec.LockedUntil), ts(created), ts(rec.ExpiresAt))
 		if err != nil {
 			return nil, err
 		}
 		if tag.RowsAffected() == 1 {
 			return nil, nil
 		}
-		old, err := scanIdempotency(tx.QueryRow(ctx, `SELECT `+idempotencyColumns+` FROM idempotency
+		old, err := scanIdempotency(tx.QueryRow(ctx, `SELECT `+rowmap.IdempotencyColumns+` FROM idempotency
 			WHERE token_id = $1 AND key = $2 FOR UPDATE`, rec.TokenID, rec.Key))
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue // abandoned or deleted in between: insert again
@@ -182,7 +136,7 @@ func beginIdempotent(ctx context.Context, tx pgx.Tx, rec *paywarden.IdempotencyR
 			_, err := tx.Exec(ctx, `UPDATE idempotency
 				SET request_hash = $1, locked_until = $2, status = 0, body = NULL, created_at = $3, expires_at = $4
 				WHERE token_id = $5 AND key = $6`,
-				nonNil(rec.RequestHash), ts(rec.LockedUntil), ts(created), ts(rec.ExpiresAt), rec.TokenID, rec.Key)
+				rowmap.NonNil(rec.RequestHash), ts(rec.LockedUntil), ts(created), ts(rec.ExpiresAt), rec.TokenID, rec.Key)
 			return nil, err
 		case !old.Done() && !old.LockedUntil.After(now) && bytes.Equal(old.RequestHash, rec.RequestHash):
 			// The request that locked it crashed; the same request takes over.
@@ -195,19 +149,18 @@ func beginIdempotent(ctx context.Context, tx pgx.Tx, rec *paywarden.IdempotencyR
 	}
 }
 
-// FinishIdempotent stores the response of a record. EINVALID if status is
-// 0, ENOTFOUND if there is no record.
+// FinishIdempotent implements paywarden.IdempotencyStore.
 func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status int, body []byte) (err error) {
-	defer wrap(&err, "postgres.FinishIdempotent(%q, %q)", tokenID, key)
-	if status == 0 {
-		return paywarden.Errorf(paywarden.EINVALID, "a finished response needs a status")
+	defer derrors.Wrap(&err, "postgres.FinishIdempotent(%q, %q)", tokenID, key)
+	if err := paywarden.ValidateFinishStatus(status); err != nil {
+		return err
 	}
 	return db.transact(ctx, func(tx pgx.Tx) error {
 		if err := unsynced(ctx, tx); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `UPDATE idempotency SET status = $1, body = $2, locked_until = NULL
-			WHERE token_id = $3 AND key = $4`, status, nonNil(body), tokenID, key)
+			WHERE token_id = $3 AND key = $4`, status, rowmap.NonNil(body), tokenID, key)
 		if err != nil {
 			return err
 		}
@@ -218,10 +171,9 @@ func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status 
 	})
 }
 
-// AbandonIdempotent deletes an in-flight record. A finished record, or none,
-// is left alone without error.
+// AbandonIdempotent implements paywarden.IdempotencyStore.
 func (db *DB) AbandonIdempotent(ctx context.Context, tokenID, key string) (err error) {
-	defer wrap(&err, "postgres.AbandonIdempotent(%q, %q)", tokenID, key)
+	defer derrors.Wrap(&err, "postgres.AbandonIdempotent(%q, %q)", tokenID, key)
 	return db.transact(ctx, func(tx pgx.Tx) error {
 		if err := unsynced(ctx, tx); err != nil {
 			return err
@@ -243,9 +195,9 @@ func unsynced(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-// DeleteExpiredIdempotency removes records that expired before now.
+// DeleteExpiredIdempotency implements paywarden.IdempotencyStore.
 func (db *DB) DeleteExpiredIdempotency(ctx context.Context, now time.Time) (n int, err error) {
-	defer wrap(&err, "postgres.DeleteExpiredIdempotency")
+	defer derrors.Wrap(&err, "postgres.DeleteExpiredIdempotency")
 	err = db.transact(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM idempotency WHERE expires_at < $1`, ts(now))
 		n = int(tag.RowsAffected())

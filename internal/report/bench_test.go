@@ -8,14 +8,13 @@ import (
 
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/report"
-	"github.com/paywarden/paywarden/internal/sqlite"
 )
 
 // BenchmarkSubscriptionsReport: 5,000 subscriptions with three states each
 // on a SQLite file, a year by month (13 boundaries read from the history).
 func BenchmarkSubscriptionsReport(b *testing.B) {
 	ctx := context.Background()
-	st := sqlite.OpenTest(b)
+	st := openSQLite(b)
 	if _, err := st.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}

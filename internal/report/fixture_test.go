@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/paywarden/paywarden"
-	"github.com/paywarden/paywarden/internal/postgres"
+	"github.com/paywarden/paywarden/internal/postgres/postgrestest"
 	"github.com/paywarden/paywarden/internal/report"
 	"github.com/paywarden/paywarden/internal/sqlite"
 )
@@ -117,8 +117,20 @@ var stores = []struct {
 	name string
 	open func(t *testing.T) paywarden.Store
 }{
-	{"sqlite", func(t *testing.T) paywarden.Store { return sqlite.OpenTest(t) }},
-	{"postgres", func(t *testing.T) paywarden.Store { return postgres.OpenTest(t) }},
+	{"sqlite", func(t *testing.T) paywarden.Store { return openSQLite(t) }},
+	{"postgres", func(t *testing.T) paywarden.Store { return postgrestest.Open(t) }},
+}
+
+// openSQLite opens a new, unmigrated SQLite file in t's temporary
+// directory and closes it when t ends.
+func openSQLite(t testing.TB) *sqlite.DB {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "paywarden.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 func openMigrated(t *testing.T, open func(t *testing.T) paywarden.Store) paywarden.Store {

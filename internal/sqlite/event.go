@@ -3,66 +3,27 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-const eventColumns = `id, type, created, livemode, api_version, object_id, object_type, endpoint, payload,
-	status, attempts, last_error, received_at, next_attempt_at, processed_at`
+func scanEvent(s scanner) (*paywarden.Event, error) { return scanRow(s, rowmap.EventDest) }
 
-func scanEvent(s scanner) (*paywarden.Event, error) {
-	var (
-		e                                  paywarden.Event
-		created, received, next, processed sql.NullInt64
-		status                             string
-	)
-	err := s.Scan(&e.ID, &e.Type, &created, &e.Livemode, &e.APIVersion, &e.ObjectID, &e.ObjectType, &e.Endpoint, &e.Payload,
-		&status, &e.Attempts, &e.LastError, &received, &next, &processed)
-	if err != nil {
+// InsertEvents implements paywarden.EventStore.
+func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (created []bool, err error) {
+	defer derrors.Wrap(&err, "sqlite.InsertEvents(%d events)", len(events))
+	if err := paywarden.ValidateEvents(events); err != nil {
 		return nil, err
 	}
-	e.Status = paywarden.EventStatus(status)
-	e.Created = fromMicros(created)
-	e.ReceivedAt = fromMicros(received)
-	e.NextAttemptAt = fromMicros(next)
-	e.ProcessedAt = fromMicros(processed)
-	return &e, nil
-}
-
-func scanEvents(rows *sql.Rows) ([]*paywarden.Event, error) {
-	defer rows.Close()
-	var es []*paywarden.Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		es = append(es, e)
-	}
-	return es, rows.Err()
-}
-
-// InsertEvents stores a batch of new events in one transaction; see
-// paywarden.EventStore. An empty Status is pending, a zero ReceivedAt is
-// now and a zero NextAttemptAt is ReceivedAt. EINVALID, and nothing
-// stored, if any event lacks an id or has an unknown status.
-func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (created []bool, err error) {
-	defer wrap(&err, "sqlite.InsertEvents(%d events)", len(events))
-	for _, e := range events {
-		if err := e.Validate(); err != nil {
-			return nil, err
-		}
-	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	created, err = insertEvents(ctx, tx, events, db.now())
+	created, err = insertEvents(ctx, tx.Tx, events, db.now())
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +31,7 @@ func (db *DB) InsertEvents(ctx context.Context, events []*paywarden.Event) (crea
 }
 
 func insertEvents(ctx context.Context, tx *sql.Tx, events []*paywarden.Event, now time.Time) ([]bool, error) {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO events (`+eventColumns+`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO events (`+rowmap.EventColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
@@ -79,15 +40,8 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []*paywarden.Event, no
 	defer stmt.Close()
 	created := make([]bool, len(events))
 	for i, e := range events {
-		status := e.Status
-		if status == "" {
-			status = paywarden.EventPending
-		}
-		received := orNow(e.ReceivedAt, now)
-		next := orNow(e.NextAttemptAt, received)
-		res, err := stmt.ExecContext(ctx, e.ID, e.Type, micros(e.Created), e.Livemode, e.APIVersion, e.ObjectID, e.ObjectType,
-			e.Endpoint, nonNil(e.Payload), string(status), e.Attempts, e.LastError, micros(received), micros(next),
-			nullMicros(e.ProcessedAt))
+		e := e.WithDefaults(now)
+		res, err := stmt.ExecContext(ctx, rowmap.EventValues(&e, times)...)
 		if err != nil {
 			return nil, err
 		}
@@ -100,29 +54,25 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []*paywarden.Event, no
 	return created, nil
 }
 
-// Event returns one event. ENOTFOUND if there is none.
+// Event implements paywarden.EventStore.
 func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err error) {
-	defer wrap(&err, "sqlite.Event(%q)", id)
-	e, err := scanEvent(db.read.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
-	}
-	return e, err
+	defer derrors.Wrap(&err, "sqlite.Event(%q)", id)
+	e, err := scanEvent(db.read.QueryRowContext(ctx, `SELECT `+rowmap.EventColumns+` FROM events WHERE id = ?`, id))
+	return e, noRows(err, paywarden.ENOTFOUND, "event %s not found", id)
 }
 
-// ListEvents returns events newest received first. EINVALID if
-// f.StartingAfter names no event or f.Status is unknown.
+// ListEvents implements paywarden.EventStore.
 func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (_ []*paywarden.Event, err error) {
-	defer wrap(&err, "sqlite.ListEvents")
-	if f.Status != "" && !f.Status.Valid() {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "unknown event status %q", f.Status)
+	defer derrors.Wrap(&err, "sqlite.ListEvents")
+	if err := f.Validate(); err != nil {
+		return nil, err
 	}
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.beginRead(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	es, err := listEvents(ctx, tx, f)
+	es, err := listEvents(ctx, tx.Tx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -130,42 +80,19 @@ func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (_ []*pay
 }
 
 func listEvents(ctx context.Context, tx *sql.Tx, f paywarden.EventFilter) ([]*paywarden.Event, error) {
-	var (
-		where []string
-		args  []any
-	)
-	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, string(f.Status))
-	}
-	if f.Type != "" {
-		where, args = append(where, "type = ?"), append(args, f.Type)
-	}
+	w := rowmap.NewWhere(param)
+	rowmap.EventWhere(w, f)
 	if f.StartingAfter != "" {
 		var received int64
 		err := tx.QueryRowContext(ctx, `SELECT received_at FROM events WHERE id = ?`, f.StartingAfter).Scan(&received)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, paywarden.Errorf(paywarden.EINVALID, "starting_after: no event %s", f.StartingAfter)
-		} else if err != nil {
+		if err := noRows(err, paywarden.EINVALID, "starting_after: no event %s", f.StartingAfter); err != nil {
 			return nil, err
 		}
-		where = append(where, "(received_at < ? OR (received_at = ? AND id < ?))")
-		args = append(args, received, received, f.StartingAfter)
+		w.And("(received_at < " + w.Arg(received) + " OR (received_at = " + w.Arg(received) + " AND id < " + w.Arg(f.StartingAfter) + "))")
 	}
-	q := `SELECT ` + eventColumns + ` FROM events`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	q += ` ORDER BY received_at DESC, id DESC LIMIT ?`
-	args = append(args, limit)
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	return scanEvents(rows)
+	q := `SELECT ` + rowmap.EventColumns + ` FROM events` + w.String() +
+		` ORDER BY received_at DESC, id DESC LIMIT ` + w.Arg(f.WithDefaults().Limit)
+	return queryAll(ctx, tx, scanEvent, q, w.Args()...)
 }
 
 // claimSelect selects the events to claim. It walks events_due, whose
@@ -177,62 +104,47 @@ const claimSelect = `SELECT id FROM events INDEXED BY events_due
 	ORDER BY created, id
 	LIMIT :limit`
 
-// ClaimEvents leases up to limit due events to owner; see
-// paywarden.EventStore. Each claim counts as an attempt. EINVALID if owner
-// is empty or lease is not positive.
+// ClaimEvents implements paywarden.EventStore. Claims are write
+// transactions, which the write lock serializes, so two claimers never get
+// the same event.
 func (db *DB) ClaimEvents(ctx context.Context, owner string, limit int, lease time.Duration) (_ []*paywarden.Event, err error) {
-	defer wrap(&err, "sqlite.ClaimEvents(%q, %d)", owner, limit)
-	if owner == "" || lease <= 0 {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "a claim needs an owner and a positive lease")
+	defer derrors.Wrap(&err, "sqlite.ClaimEvents(%q, %d)", owner, limit)
+	if err := paywarden.ValidateClaim(owner, lease); err != nil {
+		return nil, err
 	}
 	if limit <= 0 {
 		return nil, nil
 	}
-	tx, done, err := db.beginUnsynced(ctx)
+	tx, err := db.begin(ctx, unsynced)
 	if err != nil {
 		return nil, err
 	}
-	defer done()
+	defer tx.Rollback()
 	now := db.now()
-	rows, err := tx.QueryContext(ctx, `UPDATE events
+	es, err := queryAll(ctx, tx, scanEvent, `UPDATE events
 		SET lease_owner = :owner, lease_until = :until, attempts = attempts + 1
 		WHERE id IN (`+claimSelect+`)
-		RETURNING `+eventColumns,
+		RETURNING `+rowmap.EventColumns,
 		sql.Named("owner", owner), sql.Named("until", micros(now.Add(lease))),
 		sql.Named("now", micros(now)), sql.Named("limit", limit))
 	if err != nil {
 		return nil, err
 	}
-	es, err := scanEvents(rows)
-	if err != nil {
-		return nil, err
-	}
-	// RETURNING promises no order.
-	slices.SortFunc(es, func(a, b *paywarden.Event) int {
-		if c := a.Created.Compare(b.Created); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	rowmap.SortClaimed(es)
 	return es, tx.Commit()
 }
 
-// CompleteEvent applies objects under the ordering guard and marks the event
-// processed, in one transaction, if owner holds its lease. EUNAVAILABLE if
-// the lease was lost, ENOTFOUND if there is no such event; in both cases
-// nothing is written.
+// CompleteEvent implements paywarden.EventStore.
 func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*paywarden.MirrorObject) (err error) {
-	defer wrap(&err, "sqlite.CompleteEvent(%q, %q)", id, owner)
-	for _, o := range objects {
-		if err := o.Validate(); err != nil {
-			return err
-		}
+	defer derrors.Wrap(&err, "sqlite.CompleteEvent(%q, %q)", id, owner)
+	if err := paywarden.ValidateObjects(objects); err != nil {
+		return err
 	}
-	tx, done, err := db.beginUnsynced(ctx)
+	tx, err := db.begin(ctx, unsynced)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer tx.Rollback()
 	now := db.now()
 	res, err := tx.ExecContext(ctx, `UPDATE events
 		SET status = 'processed', processed_at = ?, lease_owner = NULL, lease_until = NULL
@@ -240,10 +152,10 @@ func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*pa
 	if err != nil {
 		return err
 	}
-	if err := leaseHeld(ctx, tx, res, id); err != nil {
+	if err := leaseHeld(ctx, tx.Tx, res, id); err != nil {
 		return err
 	}
-	if _, err := upsertObjects(ctx, tx, objects, now); err != nil {
+	if _, err := upsertObjects(ctx, tx.Tx, objects, now); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -256,58 +168,53 @@ func leaseHeld(ctx context.Context, tx *sql.Tx, res sql.Result, id string) error
 	if err != nil || n > 0 {
 		return err
 	}
-	var exists int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE id = ?`, id).Scan(&exists); err != nil {
+	var exists bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE id = ?)`, id).Scan(&exists); err != nil {
 		return err
 	}
-	if exists == 0 {
-		return paywarden.Errorf(paywarden.ENOTFOUND, "event %s not found", id)
-	}
-	return paywarden.Errorf(paywarden.EUNAVAILABLE, "event %s: the lease was lost", id)
+	return rowmap.LeaseLost(id, exists)
 }
 
-// FailEvent records a failed attempt if owner holds the lease: status failed,
-// due again at retryAt (now if zero), or dead. EUNAVAILABLE if the lease was
-// lost, ENOTFOUND if there is no such event.
+// FailEvent implements paywarden.EventStore.
 func (db *DB) FailEvent(ctx context.Context, id, owner, reason string, retryAt time.Time, dead bool) (err error) {
-	defer wrap(&err, "sqlite.FailEvent(%q, %q)", id, owner)
-	status := paywarden.EventFailed
-	if dead {
-		status = paywarden.EventDead
+	defer derrors.Wrap(&err, "sqlite.FailEvent(%q, %q)", id, owner)
+	status := rowmap.FailStatus(dead)
+	if retryAt.IsZero() {
+		retryAt = db.now()
 	}
-	tx, done, err := db.beginUnsynced(ctx)
+	tx, err := db.begin(ctx, unsynced)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE events
 		SET status = ?, last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
 		WHERE id = ? AND lease_owner = ?`,
-		string(status), reason, micros(orNow(retryAt, db.now())), id, owner)
+		string(status), reason, micros(retryAt), id, owner)
 	if err != nil {
 		return err
 	}
-	if err := leaseHeld(ctx, tx, res, id); err != nil {
+	if err := leaseHeld(ctx, tx.Tx, res, id); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-// ReleaseEvent gives back a claimed event; see paywarden.EventStore.
+// ReleaseEvent implements paywarden.EventStore.
 func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
-	defer wrap(&err, "sqlite.ReleaseEvent(%q, %q)", id, owner)
-	tx, done, err := db.beginUnsynced(ctx)
+	defer derrors.Wrap(&err, "sqlite.ReleaseEvent(%q, %q)", id, owner)
+	tx, err := db.begin(ctx, unsynced)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE events
 		SET lease_owner = NULL, lease_until = NULL, attempts = max(attempts - 1, 0)
 		WHERE id = ? AND lease_owner = ?`, id, owner)
 	if err != nil {
 		return err
 	}
-	if err := leaseHeld(ctx, tx, res, id); err != nil {
+	if err := leaseHeld(ctx, tx.Tx, res, id); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -318,11 +225,10 @@ func (db *DB) ReleaseEvent(ctx context.Context, id, owner string) (err error) {
 const replaySet = `SET status = 'pending', next_attempt_at = ?, attempts = 0, processed_at = NULL,
 	lease_owner = NULL, lease_until = NULL`
 
-// ReplayEvent sets an event back to pending, due now, with its attempts
-// reset and any lease dropped. ENOTFOUND if there is none.
+// ReplayEvent implements paywarden.EventStore.
 func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
-	defer wrap(&err, "sqlite.ReplayEvent(%q)", id)
-	tx, err := db.write.BeginTx(ctx, nil)
+	defer derrors.Wrap(&err, "sqlite.ReplayEvent(%q)", id)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return err
 	}
@@ -339,14 +245,13 @@ func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
 	return tx.Commit()
 }
 
-// ReplayEvents replays every event of the given status and returns how many
-// it changed. EINVALID for an unknown status.
+// ReplayEvents implements paywarden.EventStore.
 func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (_ int, err error) {
-	defer wrap(&err, "sqlite.ReplayEvents(%q)", status)
-	if !status.Valid() {
-		return 0, paywarden.Errorf(paywarden.EINVALID, "unknown event status %q", status)
+	defer derrors.Wrap(&err, "sqlite.ReplayEvents(%q)", status)
+	if err := status.Validate(); err != nil {
+		return 0, err
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return 0, err
 	}
@@ -362,28 +267,12 @@ func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (_
 	return int(n), tx.Commit()
 }
 
-// CountEvents returns the number of events in each status, every status
-// present.
+// CountEvents implements paywarden.EventStore.
 func (db *DB) CountEvents(ctx context.Context) (_ map[paywarden.EventStatus]int, err error) {
-	defer wrap(&err, "sqlite.CountEvents")
-	counts := map[paywarden.EventStatus]int{
-		paywarden.EventPending: 0, paywarden.EventProcessed: 0, paywarden.EventFailed: 0,
-		paywarden.EventDead: 0, paywarden.EventQuarantined: 0,
-	}
-	rows, err := db.read.QueryContext(ctx, `SELECT status, count(*) FROM events GROUP BY status`)
+	defer derrors.Wrap(&err, "sqlite.CountEvents")
+	cs, err := queryAll(ctx, db.read, func(s scanner) (*rowmap.StatusCount, error) { return scanRow(s, rowmap.StatusCountDest) }, `SELECT status, count(*) FROM events GROUP BY status`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			status string
-			n      int
-		)
-		if err := rows.Scan(&status, &n); err != nil {
-			return nil, err
-		}
-		counts[paywarden.EventStatus(status)] = n
-	}
-	return counts, rows.Err()
+	return rowmap.StatusCounts(cs), nil
 }

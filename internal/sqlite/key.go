@@ -2,72 +2,41 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-const keyColumns = `fingerprint, capability, source, kind, livemode, first_seen, last_seen`
+func scanKey(s scanner) (*paywarden.KeyRecord, error) { return scanRow(s, rowmap.KeyDest) }
 
-func scanKey(s scanner) (*paywarden.KeyRecord, error) {
-	var (
-		k           paywarden.KeyRecord
-		kind        string
-		first, last sql.NullInt64
-	)
-	if err := s.Scan(&k.Fingerprint, &k.Capability, &k.Source, &kind, &k.Livemode, &first, &last); err != nil {
+// RecordKey implements paywarden.KeyStore.
+func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (_ *paywarden.KeyRecord, err error) {
+	defer derrors.Wrap(&err, "sqlite.RecordKey(%q)", k.Capability)
+	if err := k.Validate(); err != nil {
 		return nil, err
 	}
-	k.Kind = paywarden.KeyKind(kind)
-	k.FirstSeen = fromMicros(first)
-	k.LastSeen = fromMicros(last)
-	return &k, nil
-}
-
-// RecordKey inserts k or, when its fingerprint and capability are known,
-// updates LastSeen (never backwards), Source, Kind and Livemode, keeping
-// the earliest FirstSeen. Zero times are now. EINVALID without a
-// fingerprint or capability.
-func (db *DB) RecordKey(ctx context.Context, k *paywarden.KeyRecord) (_ *paywarden.KeyRecord, err error) {
-	defer wrap(&err, "sqlite.RecordKey(%q)", k.Capability)
-	if k.Fingerprint == "" || k.Capability == "" {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "a key record needs a fingerprint and a capability")
-	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	now := db.now()
-	stored, err := scanKey(tx.QueryRowContext(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
+	d := k.WithDefaults(db.now())
+	stored, err := scanKey(tx.QueryRowContext(ctx, `INSERT INTO keys (`+rowmap.KeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (fingerprint, capability) DO UPDATE SET
 			source = excluded.source, kind = excluded.kind, livemode = excluded.livemode,
 			first_seen = min(keys.first_seen, excluded.first_seen),
 			last_seen = max(keys.last_seen, excluded.last_seen)
-		RETURNING `+keyColumns,
-		k.Fingerprint, k.Capability, k.Source, string(k.Kind), k.Livemode,
-		micros(orNow(k.FirstSeen, now)), micros(orNow(k.LastSeen, now))))
+		RETURNING `+rowmap.KeyColumns,
+		rowmap.KeyValues(&d, times)...))
 	if err != nil {
 		return nil, err
 	}
 	return stored, tx.Commit()
 }
 
-// Keys returns every recorded key, newest FirstSeen first.
+// Keys implements paywarden.KeyStore.
 func (db *DB) Keys(ctx context.Context) (_ []*paywarden.KeyRecord, err error) {
-	defer wrap(&err, "sqlite.Keys")
-	rows, err := db.read.QueryContext(ctx, `SELECT `+keyColumns+` FROM keys ORDER BY first_seen DESC, fingerprint, capability`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ks []*paywarden.KeyRecord
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		ks = append(ks, k)
-	}
-	return ks, rows.Err()
+	defer derrors.Wrap(&err, "sqlite.Keys")
+	return queryAll(ctx, db.read, scanKey, `SELECT `+rowmap.KeyColumns+` FROM keys ORDER BY first_seen DESC, fingerprint, capability`)
 }

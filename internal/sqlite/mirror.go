@@ -3,54 +3,35 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"strings"
 	"time"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-const objectColumns = `type, id, livemode, customer, status, currency, amount, created, data, version, fetched, event_id`
+func scanObject(s scanner) (*paywarden.MirrorObject, error) { return scanRow(s, rowmap.ObjectDest) }
 
-func scanObject(s scanner) (*paywarden.MirrorObject, error) {
-	var (
-		o                paywarden.MirrorObject
-		created, version sql.NullInt64
-	)
-	err := s.Scan(&o.Type, &o.ID, &o.Livemode, &o.Customer, &o.Status, &o.Currency, &o.Amount, &created, &o.Data,
-		&version, &o.Fetched, &o.EventID)
-	if err != nil {
+// Object implements paywarden.MirrorStore.
+func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorObject, err error) {
+	defer derrors.Wrap(&err, "sqlite.Object(%q, %q)", typ, id)
+	o, err := scanObject(db.read.QueryRowContext(ctx,
+		`SELECT `+rowmap.ObjectColumns+` FROM mirror_objects WHERE type = ? AND id = ?`, typ, id))
+	return o, noRows(err, paywarden.ENOTFOUND, "%s %s not found", typ, id)
+}
+
+// ListObjects implements paywarden.MirrorStore.
+func (db *DB) ListObjects(ctx context.Context, f paywarden.MirrorFilter) (_ []*paywarden.MirrorObject, err error) {
+	defer derrors.Wrap(&err, "sqlite.ListObjects(%q)", f.Type)
+	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	o.Created = fromMicros(created)
-	o.Version = fromMicros(version)
-	return &o, nil
-}
-
-// Object returns one object. ENOTFOUND if there is none.
-func (db *DB) Object(ctx context.Context, typ, id string) (_ *paywarden.MirrorObject, err error) {
-	defer wrap(&err, "sqlite.Object(%q, %q)", typ, id)
-	o, err := scanObject(db.read.QueryRowContext(ctx,
-		`SELECT `+objectColumns+` FROM mirror_objects WHERE type = ? AND id = ?`, typ, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "%s %s not found", typ, id)
-	}
-	return o, err
-}
-
-// ListObjects returns objects of one type, newest Created first. EINVALID
-// if f.Type is empty or f.StartingAfter names no object of that type.
-func (db *DB) ListObjects(ctx context.Context, f paywarden.MirrorFilter) (_ []*paywarden.MirrorObject, err error) {
-	defer wrap(&err, "sqlite.ListObjects(%q)", f.Type)
-	if f.Type == "" {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "listing objects needs a type")
-	}
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.beginRead(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	os, err := listObjects(ctx, tx, f)
+	os, err := listObjects(ctx, tx.Tx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -58,73 +39,38 @@ func (db *DB) ListObjects(ctx context.Context, f paywarden.MirrorFilter) (_ []*p
 }
 
 func listObjects(ctx context.Context, tx *sql.Tx, f paywarden.MirrorFilter) ([]*paywarden.MirrorObject, error) {
-	where, args := []string{"type = ?"}, []any{f.Type}
-	if f.Customer != "" {
-		where, args = append(where, "customer = ?"), append(args, f.Customer)
-	}
-	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, f.Status)
-	}
-	if f.Currency != "" {
-		where, args = append(where, "currency = ?"), append(args, f.Currency)
-	}
-	if !f.CreatedFrom.IsZero() {
-		where, args = append(where, "created >= ?"), append(args, micros(f.CreatedFrom))
-	}
-	if !f.CreatedTo.IsZero() {
-		where, args = append(where, "created < ?"), append(args, micros(f.CreatedTo))
-	}
+	w := rowmap.NewWhere(param)
+	rowmap.ObjectWhere(w, f, times)
 	if f.StartingAfter != "" {
 		var created int64
 		err := tx.QueryRowContext(ctx, `SELECT created FROM mirror_objects WHERE type = ? AND id = ?`,
 			f.Type, f.StartingAfter).Scan(&created)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, paywarden.Errorf(paywarden.EINVALID, "starting_after: no %s %s", f.Type, f.StartingAfter)
-		} else if err != nil {
+		if err := noRows(err, paywarden.EINVALID, "starting_after: no %s %s", f.Type, f.StartingAfter); err != nil {
 			return nil, err
 		}
-		where = append(where, "(created < ? OR (created = ? AND id < ?))")
-		args = append(args, created, created, f.StartingAfter)
+		w.And("(created < " + w.Arg(created) + " OR (created = " + w.Arg(created) + " AND id < " + w.Arg(f.StartingAfter) + "))")
 	}
-	limit := f.Limit
-	if limit == 0 {
-		limit = 100
-	} else if limit < 0 {
+	limit := f.WithDefaults().Limit
+	if limit < 0 {
 		limit = -1 // SQLite: no limit
 	}
-	q := `SELECT ` + objectColumns + ` FROM mirror_objects WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY created DESC, id DESC LIMIT ?`
-	rows, err := tx.QueryContext(ctx, q, append(args, limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var os []*paywarden.MirrorObject
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
-			return nil, err
-		}
-		os = append(os, o)
-	}
-	return os, rows.Err()
+	q := `SELECT ` + rowmap.ObjectColumns + ` FROM mirror_objects` + w.String() +
+		` ORDER BY created DESC, id DESC LIMIT ` + w.Arg(limit)
+	return queryAll(ctx, tx, scanObject, q, w.Args()...)
 }
 
-// UpsertObjects writes objects under the ordering guard, in one
-// transaction, and reports for each whether it was written.
+// UpsertObjects implements paywarden.MirrorStore.
 func (db *DB) UpsertObjects(ctx context.Context, objs []*paywarden.MirrorObject) (written []bool, err error) {
-	defer wrap(&err, "sqlite.UpsertObjects(%d objects)", len(objs))
-	for _, o := range objs {
-		if err := o.Validate(); err != nil {
-			return nil, err
-		}
+	defer derrors.Wrap(&err, "sqlite.UpsertObjects(%d objects)", len(objs))
+	if err := paywarden.ValidateObjects(objs); err != nil {
+		return nil, err
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	written, err = upsertObjects(ctx, tx, objs, db.now())
+	written, err = upsertObjects(ctx, tx.Tx, objs, db.now())
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +84,7 @@ func upsertObjects(ctx context.Context, tx *sql.Tx, objs []*paywarden.MirrorObje
 	if len(objs) == 0 {
 		return nil, nil
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO mirror_objects (`+objectColumns+`, updated_at)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO mirror_objects (`+rowmap.ObjectColumns+`, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (type, id) DO UPDATE SET
 			livemode = excluded.livemode, customer = excluded.customer, status = excluded.status,
@@ -153,8 +99,7 @@ func upsertObjects(ctx context.Context, tx *sql.Tx, objs []*paywarden.MirrorObje
 	defer stmt.Close()
 	written := make([]bool, len(objs))
 	for i, o := range objs {
-		res, err := stmt.ExecContext(ctx, o.Type, o.ID, o.Livemode, o.Customer, o.Status, o.Currency, o.Amount,
-			micros(o.Created), nonNil(o.Data), micros(o.Version), o.Fetched, o.EventID, micros(now))
+		res, err := stmt.ExecContext(ctx, rowmap.ObjectValues(o, now, times)...)
 		if err != nil {
 			return nil, err
 		}

@@ -28,7 +28,9 @@ import (
 	"time"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
 	"github.com/paywarden/paywarden/internal/migration"
+	"github.com/paywarden/paywarden/internal/rowmap"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -52,7 +54,7 @@ var _ paywarden.Store = (*DB)(nil)
 // Open opens (creating if needed) the SQLite database at path. It does not
 // migrate: call Migrate, or check PendingMigrations.
 func Open(ctx context.Context, path string, logger *slog.Logger) (_ *DB, err error) {
-	defer wrap(&err, "sqlite.Open(%q)", path)
+	defer derrors.Wrap(&err, "sqlite.Open(%q)", path)
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		// A separate read pool needs a file that several connections share.
 		return nil, paywarden.Errorf(paywarden.EINVALID, "the SQLite database must be a file path")
@@ -127,7 +129,7 @@ func (db *DB) Close() error {
 
 // Ping checks that both the writer and the readers answer.
 func (db *DB) Ping(ctx context.Context) (err error) {
-	defer wrap(&err, "sqlite.Ping")
+	defer derrors.Wrap(&err, "sqlite.Ping")
 	if err := db.write.PingContext(ctx); err != nil {
 		return err
 	}
@@ -148,7 +150,7 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 // transaction, and returns how many it applied. Another process migrating
 // at the same time waits for the write lock and then finds the work done.
 func (db *DB) Migrate(ctx context.Context) (n int, err error) {
-	defer wrap(&err, "sqlite.Migrate")
+	defer derrors.Wrap(&err, "sqlite.Migrate")
 	ms, err := migrations()
 	if err != nil {
 		return 0, err
@@ -156,22 +158,12 @@ func (db *DB) Migrate(ctx context.Context) (n int, err error) {
 	if _, err := db.write.ExecContext(ctx, createMigrationsTable); err != nil {
 		return 0, err
 	}
-	for _, m := range ms {
-		applied, err := db.applyMigration(ctx, m)
-		if err != nil {
-			return n, err
-		}
-		if applied {
-			db.logger.InfoContext(ctx, "applied migration", "migration", m.Name)
-			n++
-		}
-	}
-	return n, nil
+	return migration.Apply(ctx, db.logger, ms, db.applyMigration)
 }
 
 func (db *DB) applyMigration(ctx context.Context, m migration.Migration) (applied bool, err error) {
-	defer wrap(&err, "migration %s", m.Name)
-	tx, err := db.write.BeginTx(ctx, nil)
+	defer derrors.Wrap(&err, "migration %s", m.Name)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return false, err
 	}
@@ -193,9 +185,9 @@ func (db *DB) applyMigration(ctx context.Context, m migration.Migration) (applie
 	return true, tx.Commit()
 }
 
-// PendingMigrations returns how many embedded migrations are not applied.
+// PendingMigrations implements paywarden.Store.
 func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
-	defer wrap(&err, "sqlite.PendingMigrations")
+	defer derrors.Wrap(&err, "sqlite.PendingMigrations")
 	ms, err := migrations()
 	if err != nil {
 		return 0, err
@@ -213,31 +205,18 @@ func (db *DB) PendingMigrations(ctx context.Context) (n int, err error) {
 		return 0, err
 	}
 	defer rows.Close()
-	applied := map[int]bool{}
+	var applied []int
 	for rows.Next() {
 		var v int
 		if err := rows.Scan(&v); err != nil {
 			return 0, err
 		}
-		applied[v] = true
+		applied = append(applied, v)
 	}
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	for _, m := range ms {
-		if !applied[m.Version] {
-			n++
-		}
-	}
-	return n, nil
-}
-
-// wrap adds context to a non-nil *errp, keeping it in the chain so that
-// paywarden.ErrorCode still finds a code.
-func wrap(errp *error, format string, args ...any) {
-	if *errp != nil {
-		*errp = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *errp)
-	}
+	return migration.Pending(ms, applied), nil
 }
 
 // micros is how a time is stored: microseconds since the Unix epoch, UTC.
@@ -251,31 +230,73 @@ func nullMicros(t time.Time) any {
 	return t.UnixMicro()
 }
 
-// fromMicros reads a stored time; NULL is the zero time.
-func fromMicros(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
+// microsDest scans a stored time into *t; NULL is the zero time.
+type microsDest struct{ t *time.Time }
+
+func (d microsDest) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*d.t = time.Time{}
+	case int64:
+		*d.t = time.UnixMicro(v).UTC()
+	default:
+		return fmt.Errorf("a time column holds %T, want INTEGER microseconds", v)
 	}
-	return time.UnixMicro(v.Int64).UTC()
+	return nil
 }
+
+// times is how this store writes and reads times, for package rowmap.
+var times = rowmap.Times{
+	Value: func(t time.Time) any { return micros(t) },
+	Null:  nullMicros,
+	Dest:  func(t *time.Time) any { return microsDest{t} },
+}
+
+// param is how a query's placeholders are written, for rowmap.Where.
+func param(int) string { return "?" }
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface {
 	Scan(dest ...any) error
 }
 
-// orNow returns t, or now when t is zero.
-func orNow(t, now time.Time) time.Time {
-	if t.IsZero() {
-		return now
+// scanRow scans one row into a new T through the destinations dest gives.
+func scanRow[T any](s scanner, dest func(*T, rowmap.Times) []any) (*T, error) {
+	var v T
+	if err := s.Scan(dest(&v, times)...); err != nil {
+		return nil, err
 	}
-	return t
+	return &v, nil
 }
 
-// nonNil keeps a nil []byte out of a NOT NULL BLOB column.
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
+// querier is a *sql.DB or *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryAll runs query and scans every row it returns with scan.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (*T, error), query string, args ...any) ([]*T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
-	return b
+	defer rows.Close()
+	var all []*T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, v)
+	}
+	return all, rows.Err()
+}
+
+// noRows turns sql.ErrNoRows into a paywarden error with code and the
+// formatted message, and returns any other err as it is.
+func noRows(err error, code, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return paywarden.Errorf(code, format, args...)
+	}
+	return err
 }

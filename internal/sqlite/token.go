@@ -4,53 +4,61 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/derrors"
+	"github.com/paywarden/paywarden/internal/rowmap"
 )
 
-const tokenColumns = `id, name, scopes, hash, created_at, last_used_at, revoked_at`
+// spaceList scans scopes stored joined by spaces.
+type spaceList struct{ list *[]string }
+
+func (d spaceList) Scan(v any) error {
+	switch v := v.(type) {
+	case string:
+		*d.list = strings.Fields(v)
+	case []byte:
+		*d.list = strings.Fields(string(v))
+	default:
+		return fmt.Errorf("scopes hold %T, want TEXT", v)
+	}
+	return nil
+}
 
 func scanToken(s scanner) (*paywarden.Token, error) {
-	var (
-		t                      paywarden.Token
-		scopes                 string
-		created, used, revoked sql.NullInt64
-	)
-	if err := s.Scan(&t.ID, &t.Name, &scopes, &t.Hash, &created, &used, &revoked); err != nil {
+	var t paywarden.Token
+	if err := s.Scan(rowmap.TokenDest(&t, spaceList{&t.Scopes}, times)...); err != nil {
 		return nil, err
 	}
-	t.Scopes = strings.Fields(scopes)
-	t.CreatedAt = fromMicros(created)
-	t.LastUsedAt = fromMicros(used)
-	t.RevokedAt = fromMicros(revoked)
 	return &t, nil
 }
 
-// CreateToken stores t. EINVALID if it has no id or hash, if a scope holds
-// a space, or if its id or hash exists. A zero CreatedAt is now.
+// CreateToken implements paywarden.TokenStore. Scopes are stored joined by
+// spaces, so a scope that holds a space is EINVALID.
 func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
-	defer wrap(&err, "sqlite.CreateToken(%q)", t.ID)
-	if t.ID == "" || len(t.Hash) == 0 {
-		return paywarden.Errorf(paywarden.EINVALID, "a token needs an id and a hash")
+	defer derrors.Wrap(&err, "sqlite.CreateToken(%q)", t.ID)
+	if err := t.Validate(); err != nil {
+		return err
 	}
 	for _, s := range t.Scopes {
-		if s == "" || strings.ContainsAny(s, " \t\n") {
+		// Scopes are stored joined by spaces.
+		if strings.ContainsAny(s, " \t\n") {
 			return paywarden.Errorf(paywarden.EINVALID, "invalid scope %q", s)
 		}
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	d := t.WithDefaults(db.now())
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
+	res, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+rowmap.TokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
-		t.ID, t.Name, strings.Join(t.Scopes, " "), t.Hash, micros(orNow(t.CreatedAt, db.now())),
-		nullMicros(t.LastUsedAt), nullMicros(t.RevokedAt))
+		rowmap.TokenValues(&d, strings.Join(t.Scopes, " "), times)...)
 	if err != nil {
 		return err
 	}
@@ -62,52 +70,33 @@ func (db *DB) CreateToken(ctx context.Context, t *paywarden.Token) (err error) {
 	return tx.Commit()
 }
 
-// TokenByHash returns the token with this hash, revoked or not. ENOTFOUND
-// if there is none.
+// TokenByHash implements paywarden.TokenStore.
 func (db *DB) TokenByHash(ctx context.Context, hash []byte) (_ *paywarden.Token, err error) {
-	defer wrap(&err, "sqlite.TokenByHash")
-	t, err := scanToken(db.read.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ?`, hash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "token not found")
-	}
-	return t, err
+	defer derrors.Wrap(&err, "sqlite.TokenByHash")
+	t, err := scanToken(db.read.QueryRowContext(ctx, `SELECT `+rowmap.TokenColumns+` FROM tokens WHERE hash = ?`, hash))
+	return t, noRows(err, paywarden.ENOTFOUND, "token not found")
 }
 
-// ListTokens returns every token, oldest first.
+// ListTokens implements paywarden.TokenStore.
 func (db *DB) ListTokens(ctx context.Context) (_ []*paywarden.Token, err error) {
-	defer wrap(&err, "sqlite.ListTokens")
-	rows, err := db.read.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ts []*paywarden.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		ts = append(ts, t)
-	}
-	return ts, rows.Err()
+	defer derrors.Wrap(&err, "sqlite.ListTokens")
+	return queryAll(ctx, db.read, scanToken, `SELECT `+rowmap.TokenColumns+` FROM tokens ORDER BY created_at, id`)
 }
 
-// RevokeToken revokes a token; revoking it again keeps the first time.
-// ENOTFOUND if there is none.
+// RevokeToken implements paywarden.TokenStore.
 func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) (err error) {
-	defer wrap(&err, "sqlite.RevokeToken(%q)", id)
+	defer derrors.Wrap(&err, "sqlite.RevokeToken(%q)", id)
 	return db.updateToken(ctx, id, `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, micros(at))
 }
 
-// TouchToken records that a token was used at the given time; an earlier
-// time than the one recorded changes nothing. ENOTFOUND if there is none.
+// TouchToken implements paywarden.TokenStore.
 func (db *DB) TouchToken(ctx context.Context, id string, at time.Time) (err error) {
-	defer wrap(&err, "sqlite.TouchToken(%q)", id)
+	defer derrors.Wrap(&err, "sqlite.TouchToken(%q)", id)
 	return db.updateToken(ctx, id, `UPDATE tokens SET last_used_at = max(coalesce(last_used_at, ?1), ?1) WHERE id = ?2`, micros(at))
 }
 
 func (db *DB) updateToken(ctx context.Context, id, query string, at int64) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return err
 	}
@@ -124,46 +113,37 @@ func (db *DB) updateToken(ctx context.Context, id, query string, at int64) error
 	return tx.Commit()
 }
 
-const idempotencyColumns = `token_id, key, request_hash, locked_until, status, body, created_at, expires_at`
-
 func scanIdempotency(s scanner) (*paywarden.IdempotencyRecord, error) {
-	var (
-		r                        paywarden.IdempotencyRecord
-		locked, created, expires sql.NullInt64
-	)
-	if err := s.Scan(&r.TokenID, &r.Key, &r.RequestHash, &locked, &r.Status, &r.Body, &created, &expires); err != nil {
-		return nil, err
-	}
-	r.LockedUntil = fromMicros(locked)
-	r.CreatedAt = fromMicros(created)
-	r.ExpiresAt = fromMicros(expires)
-	return &r, nil
+	return scanRow(s, rowmap.IdempotencyDest)
 }
 
-// BeginIdempotent stores rec as in flight unless a live record exists; see
-// paywarden.IdempotencyStore. The store's clock decides what has expired.
-// EINVALID if rec lacks a token id, key, LockedUntil or ExpiresAt.
+// BeginIdempotent implements paywarden.IdempotencyStore.
 func (db *DB) BeginIdempotent(ctx context.Context, rec *paywarden.IdempotencyRecord) (_ *paywarden.IdempotencyRecord, err error) {
-	defer wrap(&err, "sqlite.BeginIdempotent(%q, %q)", rec.TokenID, rec.Key)
-	if rec.TokenID == "" || rec.Key == "" || rec.LockedUntil.IsZero() || rec.ExpiresAt.IsZero() {
-		return nil, paywarden.Errorf(paywarden.EINVALID, "an idempotency record needs a token, a key, a lock and an expiry")
+	defer derrors.Wrap(&err, "sqlite.BeginIdempotent(%q, %q)", rec.TokenID, rec.Key)
+	if err := rec.Validate(); err != nil {
+		return nil, err
 	}
-	var existing *paywarden.IdempotencyRecord
-	err = db.unsyncedTx(ctx, func(tx *sql.Tx) (err error) {
-		existing, err = beginIdempotent(ctx, tx, rec, db.now())
-		return err
-	})
-	return existing, err
+	tx, err := db.begin(ctx, unsynced)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	existing, err := beginIdempotent(ctx, tx.Tx, rec, db.now())
+	if err != nil {
+		return nil, err
+	}
+	return existing, tx.Commit()
 }
 
 func beginIdempotent(ctx context.Context, tx *sql.Tx, rec *paywarden.IdempotencyRecord, now time.Time) (*paywarden.IdempotencyRecord, error) {
+	created := rec.WithDefaults(now).CreatedAt
 	old, err := scanIdempotency(tx.QueryRowContext(ctx,
-		`SELECT `+idempotencyColumns+` FROM idempotency WHERE token_id = ? AND key = ?`, rec.TokenID, rec.Key))
+		`SELECT `+rowmap.IdempotencyColumns+` FROM idempotency WHERE token_id = ? AND key = ?`, rec.TokenID, rec.Key))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency (`+idempotencyColumns+`) VALUES (?, ?, ?, ?, 0, NULL, ?, ?)`,
-			rec.TokenID, rec.Key, nonNil(rec.RequestHash), micros(rec.LockedUntil),
-			micros(orNow(rec.CreatedAt, now)), micros(rec.ExpiresAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency (`+rowmap.IdempotencyColumns+`) VALUES (?, ?, ?, ?, 0, NULL, ?, ?)`,
+			rec.TokenID, rec.Key, rowmap.NonNil(rec.RequestHash), micros(rec.LockedUntil),
+			micros(created), micros(rec.ExpiresAt))
 		return nil, err
 	case err != nil:
 		return nil, err
@@ -172,7 +152,7 @@ func beginIdempotent(ctx context.Context, tx *sql.Tx, rec *paywarden.Idempotency
 		_, err := tx.ExecContext(ctx, `UPDATE idempotency
 			SET request_hash = ?, locked_until = ?, status = 0, body = NULL, created_at = ?, expires_at = ?
 			WHERE token_id = ? AND key = ?`,
-			nonNil(rec.RequestHash), micros(rec.LockedUntil), micros(orNow(rec.CreatedAt, now)), micros(rec.ExpiresAt),
+			rowmap.NonNil(rec.RequestHash), micros(rec.LockedUntil), micros(created), micros(rec.ExpiresAt),
 			rec.TokenID, rec.Key)
 		return nil, err
 	case !old.Done() && !old.LockedUntil.After(now) && bytes.Equal(old.RequestHash, rec.RequestHash):
@@ -185,90 +165,49 @@ func beginIdempotent(ctx context.Context, tx *sql.Tx, rec *paywarden.Idempotency
 	}
 }
 
-// FinishIdempotent stores the response of a record. EINVALID if status is
-// 0, ENOTFOUND if there is no record.
+// FinishIdempotent implements paywarden.IdempotencyStore.
 func (db *DB) FinishIdempotent(ctx context.Context, tokenID, key string, status int, body []byte) (err error) {
-	defer wrap(&err, "sqlite.FinishIdempotent(%q, %q)", tokenID, key)
-	if status == 0 {
-		return paywarden.Errorf(paywarden.EINVALID, "a finished response needs a status")
-	}
-	return db.unsyncedTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE idempotency SET status = ?, body = ?, locked_until = NULL
-			WHERE token_id = ? AND key = ?`, status, nonNil(body), tokenID, key)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return paywarden.Errorf(paywarden.ENOTFOUND, "idempotency key %s not found", key)
-		}
-		return nil
-	})
-}
-
-// AbandonIdempotent deletes an in-flight record. A finished record, or none,
-// is left alone without error.
-func (db *DB) AbandonIdempotent(ctx context.Context, tokenID, key string) (err error) {
-	defer wrap(&err, "sqlite.AbandonIdempotent(%q, %q)", tokenID, key)
-	return db.unsyncedTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE token_id = ? AND key = ? AND status = 0`,
-			tokenID, key)
+	defer derrors.Wrap(&err, "sqlite.FinishIdempotent(%q, %q)", tokenID, key)
+	if err := paywarden.ValidateFinishStatus(status); err != nil {
 		return err
-	})
-}
-
-// unsyncedTx runs fn in a write transaction begun by beginUnsynced.
-func (db *DB) unsyncedTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, done, err := db.beginUnsynced(ctx)
+	}
+	tx, err := db.begin(ctx, unsynced)
 	if err != nil {
 		return err
 	}
-	defer done()
-	if err := fn(tx); err != nil {
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE idempotency SET status = ?, body = ?, locked_until = NULL
+		WHERE token_id = ? AND key = ?`, status, rowmap.NonNil(body), tokenID, key)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return paywarden.Errorf(paywarden.ENOTFOUND, "idempotency key %s not found", key)
+	}
+	return tx.Commit()
+}
+
+// AbandonIdempotent implements paywarden.IdempotencyStore.
+func (db *DB) AbandonIdempotent(ctx context.Context, tokenID, key string) (err error) {
+	defer derrors.Wrap(&err, "sqlite.AbandonIdempotent(%q, %q)", tokenID, key)
+	tx, err := db.begin(ctx, unsynced)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE token_id = ? AND key = ? AND status = 0`,
+		tokenID, key); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-// beginUnsynced begins a write transaction that commits with
-// synchronous=NORMAL: in WAL mode the commit survives a crash of paywarden
-// but not of the machine, and costs no fsync; the next synced commit makes
-// it durable too, as the WAL is written in order. Only writes whose loss is
-// safe use it: idempotency records (the Stripe idempotency key is derived
-// from the caller's, so a retry reaches Stripe with the same key) and the
-// workers' claims, completions and failures (a lost one leaves the event,
-// whose insert was synced, to be processed again). Inserted events are
-// always synced. done must be called, after Commit or instead of it.
-func (db *DB) beginUnsynced(ctx context.Context) (tx *sql.Tx, done func(), err error) {
-	conn, err := db.write.Conn(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
-		conn.Close()
-		return nil, nil, err
-	}
-	restore := func() {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); err != nil {
-			// Never return a connection that does not sync to the pool.
-			conn.Raw(func(any) error { return driver.ErrBadConn })
-			db.logger.Error("restoring synchronous=FULL; the connection is discarded", "err", err)
-		}
-		conn.Close()
-	}
-	tx, err = conn.BeginTx(ctx, nil)
-	if err != nil {
-		restore()
-		return nil, nil, err
-	}
-	return tx, func() { tx.Rollback(); restore() }, nil
-}
-
-// DeleteExpiredIdempotency removes records that expired before now.
+// DeleteExpiredIdempotency implements paywarden.IdempotencyStore.
 func (db *DB) DeleteExpiredIdempotency(ctx context.Context, now time.Time) (_ int, err error) {
-	defer wrap(&err, "sqlite.DeleteExpiredIdempotency")
-	tx, err := db.write.BeginTx(ctx, nil)
+	defer derrors.Wrap(&err, "sqlite.DeleteExpiredIdempotency")
+	tx, err := db.begin(ctx, synced)
 	if err != nil {
 		return 0, err
 	}

@@ -1,5 +1,9 @@
 package storetest
 
+// The conformance tests of paywarden.MirrorHistoryStore: that the states
+// the ordering guard writes, and only those, are kept for the types whose
+// history is kept, and read back as of a time.
+
 import (
 	"context"
 	"fmt"
@@ -10,16 +14,6 @@ import (
 
 	"github.com/paywarden/paywarden"
 )
-
-// RunHistoryTests checks paywarden.MirrorHistoryStore: that the states the
-// ordering guard writes, and only those, are kept for the types whose
-// history is kept, and read back as of a time. open is as for
-// RunConformanceTests.
-func RunHistoryTests(t *testing.T, open func(t *testing.T) paywarden.Store) {
-	t.Run("ObjectHistory", func(t *testing.T) { testObjectHistory(t, open) })
-	t.Run("ObjectsAtMany", func(t *testing.T) { testObjectsAtMany(t, open) })
-	t.Run("HistoryOnComplete", func(t *testing.T) { testHistoryOnComplete(t, open) })
-}
 
 // testHistoryOnComplete: the workers' path, CompleteEvent, records the
 // history too, and a refused completion records nothing.
@@ -114,6 +108,8 @@ func testObjectHistory(t *testing.T, open opener) {
 	}
 	_, err = s.ObjectsAt(ctx, "", ids, t0)
 	wantCode(t, "ObjectsAt without a type", err, paywarden.EINVALID)
+	_, err = s.ObjectHistory(ctx, "", "sub_1")
+	wantCode(t, "ObjectHistory without a type", err, paywarden.EINVALID)
 	if got, err := s.ObjectsAt(ctx, paywarden.ObjectSubscription, nil, t0); err != nil || len(got) != 0 {
 		t.Errorf("ObjectsAt(no ids): got %d, %v; want none, nil", len(got), err)
 	}

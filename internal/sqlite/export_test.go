@@ -8,7 +8,9 @@ import (
 )
 
 // OpenTest opens a new, unmigrated database in a temporary directory of t
-// and closes it when t ends. For tests in any package.
+// and closes it when t ends. It lives in a _test.go file so that the
+// binary never links package testing; both this package's tests and
+// package sqlite_test use it.
 func OpenTest(t testing.TB) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "paywarden.db"), slog.New(slog.DiscardHandler))
