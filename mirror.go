@@ -16,12 +16,17 @@ const (
 	ObjectInvoice       = "invoice"
 	ObjectPrice         = "price"
 	ObjectProduct       = "product"
+	// Balance transactions are Stripe's ledger: revenue reports read them
+	// when they are mirrored.
+	ObjectBalanceTransaction = "balance_transaction"
+	ObjectPayout             = "payout"
 )
 
 // MirroredTypes lists the object types kept in the mirror.
 var MirroredTypes = []string{
 	ObjectCustomer, ObjectPaymentIntent, ObjectCharge, ObjectRefund, ObjectDispute,
 	ObjectSubscription, ObjectInvoice, ObjectPrice, ObjectProduct,
+	ObjectBalanceTransaction, ObjectPayout,
 }
 
 // MoneyMoving reports whether objects of type t move money. Their state is
