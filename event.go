@@ -132,23 +132,6 @@ type EventFilter struct {
 	Limit         int // default 100
 }
 
-// Validate returns EINVALID for an unknown Status.
-func (f *EventFilter) Validate() error {
-	if f.Status != "" {
-		return f.Status.Validate()
-	}
-	return nil
-}
-
-// WithDefaults returns f with a Limit that is not positive replaced by
-// DefaultListLimit.
-func (f EventFilter) WithDefaults() EventFilter {
-	if f.Limit <= 0 {
-		f.Limit = DefaultListLimit
-	}
-	return f
-}
-
 // ValidateClaim checks the arguments of ClaimEvents. EINVALID if owner is
 // empty or lease is not positive.
 func ValidateClaim(owner string, lease time.Duration) error {

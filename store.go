@@ -8,10 +8,13 @@ import "context"
 type Store interface {
 	EventStore
 	MirrorStore
+	MirrorHistoryStore
 	TokenStore
 	IdempotencyStore
 	KeyStore
 	SyncStore
+	SessionStore
+	EventQueryStore
 
 	// Migrate applies pending migrations and returns how many it applied.
 	// On PostgreSQL it holds an advisory lock, so replicas may call it at once.

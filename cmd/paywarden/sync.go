@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,10 +22,7 @@ func init() {
 	commands["sync"] = command{summary: "backfill the mirror from Stripe's list APIs", run: runSync}
 }
 
-const syncUsage = `Usage:
-  paywarden sync [--objects LIST] [--since D] [--restart] [--format text|json]
-
-sync pages through Stripe's list APIs with the read key (PAYWARDEN_READ_KEY, else
+const syncNote = `sync pages through Stripe's list APIs with the read key (PAYWARDEN_READ_KEY, else
 STRIPE_SECRET_KEY), under the client's rate limit and retries, and writes each object
 into the local mirror behind the same ordering guard as webhooks: state from an event
 created after the listing is kept. Objects the mirror already holds as listed are not
@@ -38,52 +34,44 @@ is not listed again unless --restart is given or --since asks for objects older 
 those it listed; a --since its cursor covers (such as 720h given again later) continues
 or skips the type under the cursor's own bound.
 
-  --objects LIST  comma-separated types, default all: customers, payment_intents, charges,
-                  refunds, disputes, invoices, subscriptions, prices, products,
-                  balance_transactions, payouts (singular object names work too)
-  --since D       only objects created since D: 2026-11-01, an RFC 3339 time, or a
-                  duration such as 720h
-  --restart       forget the cursors of these types and list them from the newest object
-  --format F      summary format: text (default) or json
-
 On a terminal a progress bar shows each type's objects and rate (Stripe gives no totals,
 so there is no ETA); otherwise a log line every few seconds goes to stderr. The summary
 goes to stdout. Exit 0 when every type is done, 1 when the sync stopped: run it again to
-continue.
-`
+continue.`
 
 // syncLogEvery is how often a sync that is not on a terminal logs progress.
 const syncLogEvery = 5 * time.Second
 
 func runSync(ctx context.Context, e *env) error {
-	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
-	objects := fs.String("objects", "", "comma-separated object `types` to sync; default all")
-	sinceFlag := fs.String("since", "", "only objects created since this `time`: 2026-11-01, RFC 3339, or a duration such as 720h")
-	restart := fs.Bool("restart", false, "forget the cursors and list the types from the start")
-	format := formatFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), syncUsage+"\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	s, err := loadConfig(ctx, e, fs, config.WithoutListener())
-	if err != nil {
+	c := newCmdline("sync", "backfill the local mirror from Stripe's list APIs, resumably").
+		note(syncNote).
+		example("paywarden sync", "paywarden sync --objects charges,refunds --since 2026-01-01",
+			"paywarden sync --objects subscriptions --restart --format json")
+	objects := c.fs.String("objects", "", "comma-separated object `TYPES` to sync (default all): "+strings.Join(pluralTypes(), ", "))
+	sinceFlag := c.fs.String("since", "", "only objects created since `WHEN`: a date (2026-11-01), an RFC 3339 time, or a duration back from now (720h)")
+	restart := c.fs.Bool("restart", false, "forget the cursors of these types and list them from the newest object")
+	format := c.format()
+	c.settings(config.VarDatabaseURL, config.VarEnv, config.VarStripeAPIBase, config.VarStripeRateLimit,
+		config.VarAllowMixedMode, config.VarLogLevel, config.VarLogFormat)
+	if err := c.parse(e); err != nil {
 		return err
 	}
-	if err := checkFormat(*format); err != nil {
+	if err := c.checkFormat(*format); err != nil {
 		return err
-	}
-	if len(s.cfg.Args) > 0 {
-		return usageErrorf("sync: unexpected argument %q", s.cfg.Args[0])
 	}
 	types, err := syncTypes(*objects)
 	if err != nil {
-		return err
+		return c.usageError("%v", err)
 	}
 	var since time.Time
 	if *sinceFlag != "" {
 		if since, err = parseSince(*sinceFlag, time.Now()); err != nil {
-			return usageErrorf("sync: %v", err)
+			return c.usageError("%v", err)
 		}
+	}
+	s, err := c.load(ctx, e, config.WithKeysOnly())
+	if err != nil {
+		return err
 	}
 	st, err := s.store(ctx, !s.cfg.Production())
 	if err != nil {
@@ -96,8 +84,10 @@ func runSync(ctx context.Context, e *env) error {
 	}
 	opts := backfill.Options{Types: types, Since: since, Restart: *restart, Logger: s.log,
 		Progress: backfill.NewLogProgress(s.log, syncLogEvery)}
-	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		opts.Progress = backfill.NewBar(e.stderr)
+	// The bar redraws its line with \r, which the line-scrubbing stderr
+	// would hold back; it shows only type names and counts.
+	if f, ok := e.logOut().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		opts.Progress = backfill.NewBar(f)
 	}
 	res, runErr := backfill.Run(ctx, sc, st, opts)
 	if res != nil {
@@ -113,9 +103,6 @@ func runSync(ctx context.Context, e *env) error {
 	}
 	if ctx.Err() != nil {
 		return &exitError{code: 1, err: errors.New("sync interrupted: each type's cursor holds its place; run sync again to continue")}
-	}
-	if paywarden.ErrorCode(runErr) == paywarden.EINVALID && res == nil {
-		return usageErrorf("sync: %s", paywarden.ErrorMessage(runErr))
 	}
 	return s.safe(fmt.Errorf("sync stopped; the cursors keep their place for the next run: %w", runErr))
 }
@@ -134,7 +121,7 @@ func syncTypes(list string) ([]string, error) {
 			typ = strings.TrimSuffix(name, "s")
 		}
 		if name == "" || !slices.Contains(paywarden.MirroredTypes, typ) {
-			return nil, usageErrorf("sync: --objects: unknown type %q; want some of %s", name, strings.Join(pluralTypes(), ", "))
+			return nil, fmt.Errorf("--objects: unknown type %s; want some of %s", quoteArg(name), strings.Join(pluralTypes(), ", "))
 		}
 		if !slices.Contains(types, typ) {
 			types = append(types, typ)

@@ -229,7 +229,7 @@ func testSyncKill9(t *testing.T, dir string, f *listFake, env map[string]string)
 	<-exited
 
 	ctx := context.Background()
-	db, err := openStore(ctx, env["PAYWARDEN_DATABASE_URL"], nil)
+	db, err := openStore(ctx, env["PAYWARDEN_DATABASE_URL"], nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func testSyncKill9(t *testing.T, dir string, f *listFake, env map[string]string)
 	if got := f.log(); !slices.Equal(got, want) {
 		t.Errorf("requests: got %v, want %v", got, want)
 	}
-	db, err = openStore(ctx, env["PAYWARDEN_DATABASE_URL"], nil)
+	db, err = openStore(ctx, env["PAYWARDEN_DATABASE_URL"], nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -283,3 +283,22 @@ func TestReceiverRefusesAmbiguousAndUnprintable(t *testing.T) {
 		})
 	}
 }
+
+// A named endpoint that is not configured is not found, not a signature
+// failure: the operator should look at the URL, not the secret.
+func TestReceiverUnknownEndpoint(t *testing.T) {
+	body := eventJSON("evt_1", "customer.updated", t0, false, stripe.APIVersion)
+	rc, rec := newTestReceiver(t, t0)
+	rc.o.Known = func(ep string) bool { return ep == "connect" }
+	resp := post(t, rc, "/webhooks/stripe/nope", stripesig.Sign(body, secretB, t0), body)
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(b), `"type":"not_found"`) {
+		t.Errorf("got %d %s, want 404 with type not_found", resp.StatusCode, b)
+	}
+	if len(rec.events) != 0 {
+		t.Errorf("stored %d events, want 0", len(rec.events))
+	}
+	if resp := post(t, rc, "/webhooks/stripe/connect", stripesig.Sign(body, secretB, t0), body); resp.StatusCode != http.StatusOK {
+		t.Errorf("known endpoint: got %d, want 200", resp.StatusCode)
+	}
+}
