@@ -102,7 +102,7 @@ func run(n int, levels string, latency time.Duration) error {
 	if _, err := store.Migrate(ctx); err != nil {
 		return err
 	}
-	token, rec, err := api.NewToken("bench", []string{paywarden.ScopePaymentsWrite})
+	token, rec, err := paywarden.NewToken("bench", []string{paywarden.ScopePaymentsWrite})
 	if err != nil {
 		return err
 	}

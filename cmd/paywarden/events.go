@@ -11,8 +11,8 @@ import (
 
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/config"
+	"github.com/paywarden/paywarden/internal/stripeapi"
 	"github.com/paywarden/paywarden/internal/webhook"
-	"github.com/stripe/stripe-go/v85"
 )
 
 func init() {
@@ -245,7 +245,7 @@ func eventsReconcile(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := webhook.Reconcile(ctx, sc, st, since, now, stripe.APIVersion, s.cfg.Secrets.Livemode())
+	res, err := webhook.Reconcile(ctx, sc, st, since, now, stripeapi.APIVersion, s.cfg.Secrets.Livemode())
 	if res.NearRetention {
 		fmt.Fprintf(e.stderr, "warning: %s is close to Stripe's 30-day event retention: older events cannot be recovered\n",
 			since.Format(time.RFC3339))

@@ -27,7 +27,7 @@ import (
 	"github.com/stripe/stripe-go/v85"
 
 	"github.com/paywarden/paywarden"
-	"github.com/paywarden/paywarden/internal/webhook"
+	"github.com/paywarden/paywarden/internal/stripesig"
 )
 
 // Secrets are made at run time so that no key-shaped string is ever in a
@@ -373,7 +373,7 @@ func customerEvent(id string, n int, base int64) event {
 // postEvent posts body to the webhook receiver at base, signed with secret
 // now, and returns the status and body of the answer.
 func postEvent(base, secret string, body []byte) (int, string, error) {
-	return postWebhook(base+"/webhooks/stripe", webhook.Sign(body, paywarden.NewSecret(secret), time.Now()), body)
+	return postWebhook(base+"/webhooks/stripe", stripesig.Sign(body, paywarden.NewSecret(secret), time.Now()), body)
 }
 
 func postWebhook(url, signature string, body []byte) (int, string, error) {
@@ -401,7 +401,7 @@ func postWebhookChunked(url, secret string, body []byte) (int, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	req.Header.Set("Stripe-Signature", webhook.Sign(body, paywarden.NewSecret(secret), time.Now()))
+	req.Header.Set("Stripe-Signature", stripesig.Sign(body, paywarden.NewSecret(secret), time.Now()))
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		return 0, "", err

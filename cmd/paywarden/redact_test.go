@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/paywarden/paywarden"
-	"github.com/paywarden/paywarden/internal/webhook"
+	"github.com/paywarden/paywarden/internal/stripesig"
 )
 
 func TestRedactionEndToEnd(t *testing.T) {
@@ -31,7 +31,7 @@ func TestRedactionEndToEnd(t *testing.T) {
 	hook := s.URL + "/webhooks/stripe"
 	now := time.Now()
 	sign := func(body []byte, with string, at time.Time) string {
-		return webhook.Sign(body, paywarden.NewSecret(with), at)
+		return stripesig.Sign(body, paywarden.NewSecret(with), at)
 	}
 	good := customerEvent("cus_"+randAlnum(14), 1, now.Unix())
 	goodBody := good.body()

@@ -18,15 +18,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/stripe/stripe-go/v85"
 
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/api"
 	"github.com/paywarden/paywarden/internal/eventproc"
-	"github.com/paywarden/paywarden/internal/groupcommit"
 	"github.com/paywarden/paywarden/internal/logging"
 	"github.com/paywarden/paywarden/internal/secrets"
 	"github.com/paywarden/paywarden/internal/server"
+	"github.com/paywarden/paywarden/internal/stripeapi"
 	"github.com/paywarden/paywarden/internal/webhook"
 )
 
@@ -90,47 +89,23 @@ func runServe(ctx context.Context, e *env) error {
 		Logger:  log,
 		Metrics: eventproc.NewMetrics(reg),
 		Owner:   ownerName(),
+
+		Subscribers: cfg.Subscribers,
+		Registerer:  reg,
 	})
 
-	if len(cfg.Subscribers) > 0 {
-		subs := make([]eventproc.Subscriber, len(cfg.Subscribers))
-		for i, sub := range cfg.Subscribers {
-			subs[i] = eventproc.Subscriber{Name: sub.Name, URL: sub.URL, Types: sub.Types, Secret: sub.Secret}
-		}
-		proc.Handle("*", eventproc.Deliverer(subs, &http.Client{Timeout: 15 * time.Second}, reg, nil))
-	}
-
-	batchSize := prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name: "paywarden_webhook_commit_batch_size", Help: "Events committed together in one transaction.",
-		Buckets: prometheus.ExponentialBuckets(1, 2, 10)})
-	reg.MustRegister(batchSize)
-	batcher := groupcommit.New(func(ctx context.Context, events []*paywarden.Event) ([]bool, error) {
-		batchSize.Observe(float64(len(events)))
-		return st.InsertEvents(ctx, events)
-	}, groupcommit.Options{MaxBatch: 256, QueueSize: 4096})
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "paywarden_webhook_queue_depth", Help: "Events waiting to be committed."},
-		func() float64 { return float64(batcher.Len()) }))
-	reg.MustRegister(newEventsCollector(st))
+	ingest := webhook.NewIngest(webhook.IngestOptions{Store: st, Wake: proc.Wake, Registerer: reg})
+	reg.MustRegister(eventproc.NewEventsCollector(st))
 
 	receiver := webhook.NewReceiver(webhook.Options{
-		Secrets: mgr.ActiveSecrets,
-		Submit: func(ctx context.Context, ev *paywarden.Event) (bool, error) {
-			created, err := batcher.Submit(ctx, ev)
-			if errors.Is(err, groupcommit.ErrQueueFull) {
-				return false, webhook.ErrQueueFull
-			}
-			if created && ev.Status == paywarden.EventPending {
-				proc.Wake()
-			}
-			return created, err
-		},
+		Secrets:    mgr.ActiveSecrets,
+		Submit:     ingest.Submit,
 		Metrics:    webhook.NewMetrics(reg),
 		Logger:     log,
 		Tolerance:  cfg.WebhookTolerance,
 		MaxBody:    cfg.WebhookMaxBody,
 		Livemode:   cfg.Secrets.Livemode(),
-		APIVersion: stripe.APIVersion,
+		APIVersion: stripeapi.APIVersion,
 	})
 
 	srv := server.New(server.Options{
@@ -168,17 +143,17 @@ func runServe(ctx context.Context, e *env) error {
 	wg.Go(func() { defer logging.Recover(log, "idempotency cleanup"); expireIdempotency(workCtx, log, st) })
 	wg.Go(func() {
 		defer logging.Recover(log, "reconcile")
-		reconcileEvery(workCtx, log, sc, st, proc, cfg.Secrets.Livemode(), time.Hour)
+		webhook.ReconcileEvery(workCtx, log, sc, st, proc.Wake, stripeapi.APIVersion, cfg.Secrets.Livemode(), time.Hour)
 	})
 
 	log.Info("paywarden serving", "env", cfg.Env, "url", srv.URL(), "admin", "http://"+srv.AdminAddr().String(),
-		"stripe_api_version", stripe.APIVersion, "livemode", cfg.Secrets.Livemode())
+		"stripe_api_version", stripeapi.APIVersion, "livemode", cfg.Secrets.Livemode())
 	fmt.Fprintf(e.stdout, "serving %s (admin http://%s)\n", srv.URL(), srv.AdminAddr())
 
 	err = srv.Serve(ctx, 25*time.Second)
 	// Every request has been answered: store what is queued, then stop
 	// the workers.
-	batcher.Close()
+	ingest.Close()
 	stopWork()
 	wg.Wait()
 	log.Info("paywarden stopped")
@@ -247,63 +222,5 @@ func expireIdempotency(ctx context.Context, log *slog.Logger, st paywarden.Idemp
 				log.Error("deleting expired idempotency records", "err", err)
 			}
 		}
-	}
-}
-
-// reconcileEvery lists Stripe's events every interval to store any that
-// were never delivered. Each run starts a little before the last good one
-// ended, so nothing falls between two runs; the first looks back a day.
-func reconcileEvery(ctx context.Context, log *slog.Logger, l webhook.EventLister, st webhook.EventInserter,
-	proc *eventproc.Processor, livemode bool, interval time.Duration) {
-	since := time.Now().Add(-24 * time.Hour)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		now := time.Now()
-		res, err := webhook.Reconcile(ctx, l, st, since, now, stripe.APIVersion, livemode)
-		switch {
-		case err != nil:
-			log.Error("reconciling events with Stripe", "since", since, "err", err)
-			if res.NearRetention {
-				log.Error("the reconcile gap nears Stripe's 30-day event retention: older events cannot be recovered", "since", since)
-			}
-			continue
-		case res.Created > 0:
-			log.Warn("reconcile stored events that were never delivered", "count", res.Created, "quarantined", res.Quarantined)
-			proc.Wake()
-		}
-		since = now.Add(-10 * time.Minute)
-	}
-}
-
-// eventsCollector reports the number of stored events in each status.
-type eventsCollector struct {
-	st   paywarden.EventStore
-	desc *prometheus.Desc
-}
-
-func newEventsCollector(st paywarden.EventStore) *eventsCollector {
-	return &eventsCollector{st: st, desc: prometheus.NewDesc("paywarden_events",
-		"Stored webhook events by status (dead and quarantined need an operator).", []string{"status"}, nil)}
-}
-
-func (c *eventsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
-
-func (c *eventsCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	counts, err := c.st.CountEvents(ctx)
-	if err != nil {
-		ch <- prometheus.NewInvalidMetric(c.desc, err)
-		return
-	}
-	for _, s := range []paywarden.EventStatus{paywarden.EventPending, paywarden.EventProcessed,
-		paywarden.EventFailed, paywarden.EventDead, paywarden.EventQuarantined} {
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[s]), string(s))
 	}
 }

@@ -66,7 +66,7 @@ func tokensCreate(ctx context.Context, e *env, args []string) error {
 	if *name == "" || *scope == "" {
 		return usageErrorf("tokens create: --name and --scope are required")
 	}
-	token, rec, err := api.NewToken(*name, api.ParseScopes(*scope))
+	token, rec, err := paywarden.NewToken(*name, api.ParseScopes(*scope))
 	if err != nil {
 		return usageErrorf("tokens create: %s", paywarden.ErrorMessage(err))
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paywarden/paywarden/internal/api"
+	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/sqlite"
 )
 
@@ -44,7 +44,7 @@ func TestTokensCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := st.TokenByHash(context.Background(), api.HashToken(token))
+	rec, err := st.TokenByHash(context.Background(), paywarden.HashToken(token))
 	st.Close()
 	if err != nil {
 		t.Fatalf("the token's hash is not stored: %v", err)

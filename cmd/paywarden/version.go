@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
-	"github.com/stripe/stripe-go/v85"
+	"github.com/paywarden/paywarden/internal/stripeapi"
 )
 
 // Set by the linker: -ldflags "-X main.version=... -X main.commit=...".
@@ -32,6 +32,6 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	fmt.Fprintf(stdout, "paywarden %s\ncommit: %s\ngo: %s\nstripe api version: %s\n", version, c, runtime.Version(), stripe.APIVersion)
+	fmt.Fprintf(stdout, "paywarden %s\ncommit: %s\ngo: %s\nstripe api version: %s\n", version, c, runtime.Version(), stripeapi.APIVersion)
 	return nil
 }

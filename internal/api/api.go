@@ -9,6 +9,12 @@
 // Stripe from the caller's, so that a retry after a crash never acts twice.
 // Inputs are validated before Stripe is called. Every error is an RFC 9457
 // problem document whose type is one of the codes of package paywarden.
+//
+// What a layer learns for the access log (route, token, error, replay) and
+// what the idempotency layer tells a handler (the Stripe key, whether it
+// acted) travel in explicit response writers, never as writable context
+// values. The API shows the domain's types (paywarden.Payment, ...); it
+// must not import the Stripe SDK nor call Stripe other than through Stripe.
 package api
 
 import (
@@ -38,18 +44,18 @@ type Store interface {
 // Stripe is what the API needs of Stripe; *stripeapi.Client has it. Each
 // method returns a *paywarden.Error on failure.
 type Stripe interface {
-	CreatePaymentIntent(ctx context.Context, idemKey string, p stripeapi.PaymentParams) (*stripeapi.Payment, error)
-	GetPaymentIntent(ctx context.Context, id string) (*stripeapi.Payment, error)
-	CapturePaymentIntent(ctx context.Context, idemKey, id string, amount int64) (*stripeapi.Payment, error)
-	CancelPaymentIntent(ctx context.Context, idemKey, id string) (*stripeapi.Payment, error)
-	CreateRefund(ctx context.Context, idemKey string, p stripeapi.RefundParams) (*stripeapi.Refund, error)
-	CreateCustomer(ctx context.Context, idemKey string, p stripeapi.CustomerParams) (*stripeapi.Customer, error)
-	GetCustomer(ctx context.Context, id string) (*stripeapi.Customer, error)
-	CreateSubscription(ctx context.Context, idemKey string, p stripeapi.SubscriptionParams) (*stripeapi.Subscription, error)
-	GetSubscription(ctx context.Context, id string) (*stripeapi.Subscription, error)
-	ListSubscriptions(ctx context.Context, p stripeapi.SubscriptionListParams) (*stripeapi.SubscriptionList, error)
-	UpdateSubscription(ctx context.Context, idemKey, id string, p stripeapi.SubscriptionUpdate) (*stripeapi.Subscription, error)
-	CancelSubscription(ctx context.Context, idemKey, id string, atPeriodEnd bool) (*stripeapi.Subscription, error)
+	CreatePaymentIntent(ctx context.Context, idemKey string, p paywarden.PaymentParams) (*paywarden.Payment, error)
+	GetPaymentIntent(ctx context.Context, id string) (*paywarden.Payment, error)
+	CapturePaymentIntent(ctx context.Context, idemKey, id string, amount int64) (*paywarden.Payment, error)
+	CancelPaymentIntent(ctx context.Context, idemKey, id string) (*paywarden.Payment, error)
+	CreateRefund(ctx context.Context, idemKey string, p paywarden.RefundParams) (*paywarden.Refund, error)
+	CreateCustomer(ctx context.Context, idemKey string, p paywarden.CustomerParams) (*paywarden.Customer, error)
+	GetCustomer(ctx context.Context, id string) (*paywarden.Customer, error)
+	CreateSubscription(ctx context.Context, idemKey string, p paywarden.SubscriptionParams) (*paywarden.Subscription, error)
+	GetSubscription(ctx context.Context, id string) (*paywarden.Subscription, error)
+	ListSubscriptions(ctx context.Context, p paywarden.SubscriptionListParams) (*paywarden.SubscriptionList, error)
+	UpdateSubscription(ctx context.Context, idemKey, id string, p paywarden.SubscriptionUpdate) (*paywarden.Subscription, error)
+	CancelSubscription(ctx context.Context, idemKey, id string, atPeriodEnd bool) (*paywarden.Subscription, error)
 }
 
 var _ Stripe = (*stripeapi.Client)(nil)

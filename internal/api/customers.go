@@ -3,7 +3,7 @@ package api
 import (
 	"net/http"
 
-	"github.com/paywarden/paywarden/internal/stripeapi"
+	"github.com/paywarden/paywarden"
 )
 
 type createCustomerRequest struct {
@@ -24,7 +24,7 @@ func (a *API) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	); err != nil {
 		return err
 	}
-	c, err := a.stripe.CreateCustomer(r.Context(), stripeKey(r.Context()), stripeapi.CustomerParams{
+	c, err := a.stripe.CreateCustomer(r.Context(), stripeKey(w), paywarden.CustomerParams{
 		Email: req.Email, Name: req.Name, Metadata: req.Metadata,
 	})
 	if err != nil {

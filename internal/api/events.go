@@ -112,7 +112,7 @@ func (a *API) replayEvent(w http.ResponseWriter, r *http.Request) error {
 	if err := firstError(validID("id", id, "evt_", false), a.decode(w, r, &req, true)); err != nil {
 		return err
 	}
-	acting(r.Context())
+	acting(w)
 	if err := a.store.ReplayEvent(r.Context(), id); err != nil {
 		return err
 	}

@@ -147,7 +147,7 @@ func (h *harness) restart() {
 // token makes a token with the given scopes and returns it.
 func (h *harness) token(scopes ...string) string {
 	h.t.Helper()
-	tok, rec, err := api.NewToken("svc-"+strings.Join(scopes, "+"), scopes)
+	tok, rec, err := paywarden.NewToken("svc-"+strings.Join(scopes, "+"), scopes)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -171,7 +171,7 @@ func TestCrashAndRetry(t *testing.T) {
 
 func tokenID(t *testing.T, h *harness, tok string) string {
 	t.Helper()
-	rec, err := h.store.TokenByHash(t.Context(), api.HashToken(tok))
+	rec, err := h.store.TokenByHash(t.Context(), paywarden.HashToken(tok))
 	if err != nil {
 		t.Fatal(err)
 	}

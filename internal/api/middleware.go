@@ -20,7 +20,9 @@ import (
 )
 
 // reqInfo is what the layers of one request learn for the access log.
-// The outermost layer makes it; inner layers fill it in.
+// The outermost layer makes it and hands it down inside the response
+// writer (reqWriter, then bufferedWriter), never through the context, so
+// each layer that fills it in is given it explicitly.
 type reqInfo struct {
 	id        string
 	route     string
@@ -28,22 +30,27 @@ type reqInfo struct {
 	tokenName string
 	err       error // the error answered, if any
 	replayed  bool  // answered from an idempotency record
-	trace     stripeapi.Trace
+	// trace is filled in by stripeapi's transport, which sees only the
+	// outgoing request's context: the one value that must ride the context.
+	trace stripeapi.Trace
 }
 
-type infoKey struct{}
-
-// info returns the request's reqInfo; a throwaway one outside the chain.
-func info(ctx context.Context) *reqInfo {
-	if ri, ok := ctx.Value(infoKey{}).(*reqInfo); ok {
-		return ri
+// infoOf returns the reqInfo carried by w; a throwaway one outside the
+// chain.
+func infoOf(w http.ResponseWriter) *reqInfo {
+	for {
+		switch v := w.(type) {
+		case *reqWriter:
+			return v.ri
+		case *bufferedWriter:
+			return v.ri
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = v.Unwrap()
+		default:
+			return &reqInfo{}
+		}
 	}
-	return &reqInfo{}
 }
-
-// RequestID returns the id of the request being served, for handlers
-// mounted next to the API that want to log it.
-func RequestID(ctx context.Context) string { return info(ctx).id }
 
 // requestID takes the caller's X-Request-Id when it is short and plain, or
 // makes one, and answers with it.
@@ -57,9 +64,8 @@ func (a *API) requestID(next http.Handler) http.Handler {
 		}
 		ri := &reqInfo{id: id}
 		w.Header().Set("X-Request-Id", id)
-		ctx := context.WithValue(r.Context(), infoKey{}, ri)
-		ctx = stripeapi.WithTrace(ctx, &ri.trace)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		ctx := stripeapi.WithTrace(r.Context(), &ri.trace)
+		next.ServeHTTP(&reqWriter{ResponseWriter: w, ri: ri}, r.WithContext(ctx))
 	})
 }
 
@@ -76,27 +82,29 @@ func validRequestID(id string) bool {
 	return true
 }
 
-// statusWriter remembers the status written.
-type statusWriter struct {
+// reqWriter carries the request's reqInfo to the layers inside and
+// remembers the status written, for the access log.
+type reqWriter struct {
 	http.ResponseWriter
+	ri     *reqInfo
 	status int
 }
 
-func (w *statusWriter) WriteHeader(code int) {
+func (w *reqWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *statusWriter) Write(b []byte) (int, error) {
+func (w *reqWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
 	return w.ResponseWriter.Write(b)
 }
 
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *reqWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // accessLog writes one line per request: method, route pattern, status,
 // latency, token name and id, request id, Stripe's request id and, for an
@@ -105,9 +113,12 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (a *API) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw, ok := w.(*reqWriter)
+		if !ok { // outside requestID, as in a test of this layer alone
+			sw = &reqWriter{ResponseWriter: w, ri: &reqInfo{}}
+		}
 		next.ServeHTTP(sw, r)
-		ri := info(r.Context())
+		ri := sw.ri
 		route := ri.route
 		if route == "" {
 			route = "unmatched"
@@ -152,7 +163,7 @@ func (a *API) recoverPanic(next http.Handler) http.Handler {
 					panic(v)
 				}
 				a.logger.ErrorContext(r.Context(), "api handler panicked",
-					"request_id", info(r.Context()).id, "stack", string(debug.Stack()))
+					"request_id", infoOf(w).id, "stack", string(debug.Stack()))
 				a.writeError(w, r, errors.New("panic"))
 			}
 		}()
@@ -178,7 +189,7 @@ func (a *API) authorize(scope string, next http.Handler) http.Handler {
 			a.writeError(w, r, err)
 			return
 		}
-		ri := info(r.Context())
+		ri := infoOf(w)
 		ri.tokenID, ri.tokenName = t.ID, t.Name
 		if !t.Has(scope) {
 			a.writeError(w, r, paywarden.Errorf(paywarden.EFORBIDDEN, "This token lacks the %s scope.", scope))
@@ -204,7 +215,7 @@ func (a *API) authenticate(r *http.Request) (*paywarden.Token, error) {
 	if !strings.HasPrefix(tok, paywarden.TokenPrefix) || len(tok) > 200 {
 		return nil, errNoToken
 	}
-	hash := HashToken(tok)
+	hash := paywarden.HashToken(tok)
 	t, err := a.store.TokenByHash(r.Context(), hash)
 	if paywarden.ErrorCode(err) == paywarden.ENOTFOUND {
 		return nil, errNoToken
@@ -219,31 +230,23 @@ func (a *API) authenticate(r *http.Request) (*paywarden.Token, error) {
 	return t, nil
 }
 
-type idemKey struct{}
-
-// idemState is the idempotency layer's view of one request.
-type idemState struct {
-	stripeKey string
-	// acted is set by a handler just before it acts (calls Stripe, changes
-	// the store): from then on its answer is remembered. An answer given
-	// before acting (a validation error) is not, so that the caller may
-	// correct the request and reuse its key.
-	acted bool
-}
-
 // stripeKey returns the idempotency key to send to Stripe for this request
-// and records that the handler is about to act.
-func stripeKey(ctx context.Context) string {
-	st, ok := ctx.Value(idemKey{}).(*idemState)
+// and records that the handler is about to act: from then on its answer is
+// remembered. An answer given before acting (a validation error) is not, so
+// that the caller may correct the request and reuse its key. w is the
+// writer the idempotency layer gave the handler; outside that layer there
+// is no key.
+func stripeKey(w http.ResponseWriter) string {
+	bw, ok := w.(*bufferedWriter)
 	if !ok {
 		return ""
 	}
-	st.acted = true
-	return st.stripeKey
+	bw.acted = true
+	return bw.stripeKey
 }
 
 // acting records that the handler is about to act without Stripe.
-func acting(ctx context.Context) { stripeKey(ctx) }
+func acting(w http.ResponseWriter) { stripeKey(w) }
 
 // StripeIdempotencyKey derives the key sent to Stripe from the token and
 // the caller's Idempotency-Key: the same on every retry, on every replica
@@ -291,28 +294,27 @@ func (a *API) idempotent(next http.Handler) http.Handler {
 			a.writeError(w, r, paywarden.Errorf(paywarden.EIDEMPOTENCY, "A request with this Idempotency-Key is still in progress."))
 			return
 		case existing != nil:
-			info(ctx).replayed = true
+			infoOf(w).replayed = true
 			w.Header().Set("Idempotent-Replayed", "true")
 			writeRaw(w, existing.Status, existing.Body)
 			return
 		}
 
-		st := &idemState{stripeKey: StripeIdempotencyKey(tok.ID, key)}
-		r = r.WithContext(context.WithValue(ctx, idemKey{}, st))
+		ri := infoOf(w)
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		bw := &bufferedWriter{header: http.Header{}}
+		bw := &bufferedWriter{header: http.Header{}, ri: ri, stripeKey: StripeIdempotencyKey(tok.ID, key)}
 		next.ServeHTTP(bw, r)
 
 		// The record is settled before the caller sees the answer, so that
 		// an immediate repeat finds it done. Settle even if the caller left.
 		sctx := context.WithoutCancel(ctx)
-		if st.acted && bw.status < 500 {
+		if bw.acted && bw.status < 500 {
 			if err := a.store.FinishIdempotent(sctx, tok.ID, key, bw.status, bw.body.Bytes()); err != nil {
-				a.logger.ErrorContext(ctx, "cannot store idempotent answer", "request_id", info(ctx).id, "error", err)
+				a.logger.ErrorContext(ctx, "cannot store idempotent answer", "request_id", ri.id, "error", err)
 			}
 		} else if err := a.store.AbandonIdempotent(sctx, tok.ID, key); err != nil {
 			// The lock expires on its own; a repeat then takes it over.
-			a.logger.ErrorContext(ctx, "cannot release idempotency key", "request_id", info(ctx).id, "error", err)
+			a.logger.ErrorContext(ctx, "cannot release idempotency key", "request_id", ri.id, "error", err)
 		}
 		for k, v := range bw.header {
 			w.Header()[k] = v
@@ -341,10 +343,15 @@ func validIdempotencyKey(key string) error {
 }
 
 // bufferedWriter holds an answer until the idempotency record is settled.
+// It is the idempotency layer's explicit channel to the handler: the key
+// to send to Stripe, and whether the handler acted (see stripeKey).
 type bufferedWriter struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+	header    http.Header
+	status    int
+	body      bytes.Buffer
+	ri        *reqInfo
+	stripeKey string
+	acted     bool
 }
 
 func (w *bufferedWriter) Header() http.Header { return w.header }

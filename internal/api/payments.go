@@ -49,7 +49,7 @@ func (a *API) createPayment(w http.ResponseWriter, r *http.Request) error {
 	if req.Confirm && req.PaymentMethod == "" {
 		return invalid("payment_method", "payment_method is required when confirm is true.")
 	}
-	p, err := a.stripe.CreatePaymentIntent(r.Context(), stripeKey(r.Context()), stripeapi.PaymentParams{
+	p, err := a.stripe.CreatePaymentIntent(r.Context(), stripeKey(w), paywarden.PaymentParams{
 		Amount: *req.Amount, Currency: cur, Customer: req.Customer, Description: req.Description,
 		Metadata: req.Metadata, CaptureMethod: req.CaptureMethod, PaymentMethod: req.PaymentMethod, Confirm: req.Confirm,
 	})
@@ -103,7 +103,7 @@ func (a *API) listPayments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := list[*stripeapi.Payment]{Object: "list", Data: []*stripeapi.Payment{}, HasMore: len(objs) > n}
+	out := list[*paywarden.Payment]{Object: "list", Data: []*paywarden.Payment{}, HasMore: len(objs) > n}
 	for _, o := range objs[:min(n, len(objs))] {
 		p, err := stripeapi.DecodePayment(o.Data)
 		if err != nil {
@@ -131,7 +131,7 @@ func (a *API) capturePayment(w http.ResponseWriter, r *http.Request) error {
 		}
 		amount = *req.Amount
 	}
-	p, err := a.stripe.CapturePaymentIntent(r.Context(), stripeKey(r.Context()), id, amount)
+	p, err := a.stripe.CapturePaymentIntent(r.Context(), stripeKey(w), id, amount)
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func (a *API) cancelPayment(w http.ResponseWriter, r *http.Request) error {
 	if err := firstError(validID("id", id, "pi_", false), a.decode(w, r, &req, true)); err != nil {
 		return err
 	}
-	p, err := a.stripe.CancelPaymentIntent(r.Context(), stripeKey(r.Context()), id)
+	p, err := a.stripe.CancelPaymentIntent(r.Context(), stripeKey(w), id)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (a *API) createRefund(w http.ResponseWriter, r *http.Request) error {
 	if err := validEnum("reason", req.Reason, "duplicate", "fraudulent", "requested_by_customer"); err != nil {
 		return err
 	}
-	ref, err := a.stripe.CreateRefund(r.Context(), stripeKey(r.Context()), stripeapi.RefundParams{
+	ref, err := a.stripe.CreateRefund(r.Context(), stripeKey(w), paywarden.RefundParams{
 		PaymentIntent: id, Amount: amount, Reason: req.Reason,
 	})
 	if err != nil {

@@ -65,7 +65,7 @@ type Problem struct {
 // safe message of a *paywarden.Error reach the caller; anything else is
 // "internal" with "Internal error.".
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	ri := info(r.Context())
+	ri := infoOf(w)
 	ri.err = err
 	code := paywarden.ErrorCode(err)
 	if _, ok := statuses[code]; !ok {

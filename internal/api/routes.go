@@ -60,7 +60,7 @@ func (a *API) handle(mux *http.ServeMux, pattern, scope string, h handlerFunc) {
 	}
 	next = a.authorize(scope, next)
 	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info(r.Context()).route = r.Pattern
+		infoOf(w).route = r.Pattern
 		ctx, cancel := context.WithTimeout(r.Context(), a.timeout)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))

@@ -3,7 +3,7 @@ package api
 import (
 	"net/http"
 
-	"github.com/paywarden/paywarden/internal/stripeapi"
+	"github.com/paywarden/paywarden"
 )
 
 // Subscription statuses, for the list filter ("all" includes canceled).
@@ -51,7 +51,7 @@ func (a *API) createSubscription(w http.ResponseWriter, r *http.Request) error {
 	if d := req.TrialPeriodDays; d != nil && (*d < 1 || *d > MaxTrialPeriodDays) {
 		return invalid("trial_period_days", "trial_period_days must be an integer from 1 to %d.", MaxTrialPeriodDays)
 	}
-	s, err := a.stripe.CreateSubscription(r.Context(), stripeKey(r.Context()), stripeapi.SubscriptionParams{
+	s, err := a.stripe.CreateSubscription(r.Context(), stripeKey(w), paywarden.SubscriptionParams{
 		Customer: req.Customer, Price: req.Price, Quantity: value(req.Quantity),
 		TrialPeriodDays: value(req.TrialPeriodDays), Metadata: req.Metadata,
 	})
@@ -90,7 +90,7 @@ func (a *API) listSubscriptions(w http.ResponseWriter, r *http.Request) error {
 	); err != nil {
 		return err
 	}
-	l, err := a.stripe.ListSubscriptions(r.Context(), stripeapi.SubscriptionListParams{
+	l, err := a.stripe.ListSubscriptions(r.Context(), paywarden.SubscriptionListParams{
 		Customer: q.Get("customer"), Status: q.Get("status"), Limit: n, StartingAfter: q.Get("starting_after"),
 	})
 	if err != nil {
@@ -121,7 +121,7 @@ func (a *API) updateSubscription(w http.ResponseWriter, r *http.Request) error {
 	if req.Price == "" && req.Quantity == nil {
 		return invalid("price", "price or quantity is required.")
 	}
-	s, err := a.stripe.UpdateSubscription(r.Context(), stripeKey(r.Context()), id, stripeapi.SubscriptionUpdate{
+	s, err := a.stripe.UpdateSubscription(r.Context(), stripeKey(w), id, paywarden.SubscriptionUpdate{
 		Price: req.Price, Quantity: value(req.Quantity), ProrationBehavior: req.ProrationBehavior,
 	})
 	if err != nil {
@@ -157,7 +157,7 @@ func (a *API) cancelSubscription(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return invalid("at_period_end", "at_period_end must be true or false.")
 	}
-	s, err := a.stripe.CancelSubscription(r.Context(), stripeKey(r.Context()), id, atEnd)
+	s, err := a.stripe.CancelSubscription(r.Context(), stripeKey(w), id, atEnd)
 	if err != nil {
 		return err
 	}

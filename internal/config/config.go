@@ -31,6 +31,10 @@
 //
 // Load reads only what it is given (args, a getenv function, the paths in
 // options), never the process environment, so tests need no setup.
+//
+// It owns parsing and checking only: it must not open connections, call
+// Stripe or print a secret; subscribers come out as paywarden.Subscriber,
+// the type the workers deliver to.
 package config
 
 import (
@@ -90,7 +94,7 @@ type Config struct {
 	StripeRateLimit       float64 // requests per second
 
 	// Subscribers receive verified events (PAYWARDEN_SUBSCRIBERS).
-	Subscribers []Subscriber
+	Subscribers []paywarden.Subscriber
 
 	// Args are the arguments left after the flags.
 	Args []string

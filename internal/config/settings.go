@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/paywarden/paywarden/internal/logging"
-	"github.com/stripe/stripe-go/v85"
+	"github.com/paywarden/paywarden/internal/stripeapi"
 )
 
 // settings parses every setting but the secrets, with its default.
@@ -17,7 +17,7 @@ func (p *parser) settings(cfg *Config) {
 	cfg.TLSKeyFile = p.str(VarTLSKeyFile, "")
 	cfg.TLSTerminatedUpstream = p.boolean(VarTLSTerminatedUpstream)
 	cfg.AllowMixedMode = p.boolean(VarAllowMixedMode)
-	cfg.StripeAPIVersion = p.str(VarStripeAPIVersion, stripe.APIVersion)
+	cfg.StripeAPIVersion = p.str(VarStripeAPIVersion, stripeapi.APIVersion)
 	cfg.StripeAPIBase = strings.TrimRight(p.str(VarStripeAPIBase, ""), "/")
 	if cfg.StripeAPIBase != "" && !strings.HasPrefix(cfg.StripeAPIBase, "https://") && !strings.HasPrefix(cfg.StripeAPIBase, "http://") {
 		p.problem("%s must be a URL starting with https:// or http://", VarStripeAPIBase)
@@ -143,7 +143,7 @@ func (p *parser) rate(v string, livemode bool) float64 {
 // checkAPIVersion makes sure the operator expects the API version this
 // build speaks: paywarden cannot speak another.
 func (p *parser) checkAPIVersion(cfg *Config) {
-	if cfg.StripeAPIVersion == stripe.APIVersion {
+	if cfg.StripeAPIVersion == stripeapi.APIVersion {
 		return
 	}
 	_, where, _ := p.lookup(VarStripeAPIVersion)
@@ -152,8 +152,8 @@ func (p *parser) checkAPIVersion(cfg *Config) {
 	}
 	p.problem("%s is %q but this paywarden is built on stripe-go v85, which pins Stripe API version %q; "+
 		"upgrade paywarden to a release built on the stripe-go version that pins %q, or unset %s to use %q",
-		where, cfg.StripeAPIVersion, stripe.APIVersion, cfg.StripeAPIVersion, VarStripeAPIVersion, stripe.APIVersion)
-	cfg.StripeAPIVersion = stripe.APIVersion
+		where, cfg.StripeAPIVersion, stripeapi.APIVersion, cfg.StripeAPIVersion, VarStripeAPIVersion, stripeapi.APIVersion)
+	cfg.StripeAPIVersion = stripeapi.APIVersion
 }
 
 // checkTLS requires a certificate in production unless TLS ends upstream,

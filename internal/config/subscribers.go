@@ -17,14 +17,6 @@ const (
 	varSubscriberPrefix = "PAYWARDEN_SUBSCRIBER_"
 )
 
-// Subscriber is an internal service that receives verified events.
-type Subscriber struct {
-	Name   string
-	URL    string
-	Types  []string // event types or prefix patterns such as "invoice.*"; "*" is every type
-	Secret paywarden.Secret
-}
-
 // subscribers reads the subscribers. Their secrets are resolved once, at
 // start; a restart picks up a new one.
 func (p *parser) subscribers(cfg *Config, r *secrets.Resolver) {
@@ -39,7 +31,7 @@ func (p *parser) subscribers(cfg *Config, r *secrets.Resolver) {
 			continue
 		}
 		v := varSubscriberPrefix + strings.ToUpper(name)
-		s := Subscriber{Name: strings.ToLower(name), Types: []string{"*"}}
+		s := paywarden.Subscriber{Name: strings.ToLower(name), Types: []string{"*"}}
 		rawURL, _, _ := p.lookup(v + "_URL")
 		u, err := url.Parse(rawURL)
 		if rawURL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {

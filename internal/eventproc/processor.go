@@ -3,6 +3,13 @@
 // behind a per-object ordering guard, runs the registered handlers, and marks
 // the event processed in the same transaction as its mirror writes. Failures
 // are retried with capped exponential backoff until the event is dead.
+// handlers.go lists every handler (today: signed deliveries to internal
+// subscribers); metrics.go holds the workers' metrics and the count of
+// stored events by status.
+//
+// It must not receive webhooks (package webhook does) nor call Stripe other
+// than through a Fetcher; it signs deliveries with stripesig, never with the
+// receiver's code.
 package eventproc
 
 import (
@@ -11,9 +18,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/paywarden/paywarden"
 )
@@ -43,6 +53,13 @@ type Options struct {
 	Metrics *Metrics
 	Owner   string // this process's lease owner name; must be unique per process
 
+	// Subscribers receive every event they subscribe to, signed; see
+	// Deliverer. Client posts to them (default: a 15s timeout) and
+	// Registerer takes the delivery counter (nil: none).
+	Subscribers []paywarden.Subscriber
+	Client      *http.Client
+	Registerer  prometheus.Registerer
+
 	Workers     int           // concurrent workers; default 2
 	Batch       int           // events claimed at once; default 32
 	Lease       time.Duration // default 1m
@@ -55,10 +72,10 @@ type Options struct {
 
 // Processor processes stored events.
 type Processor struct {
-	o        Options
-	mu       sync.RWMutex
-	handlers map[string][]Handler
-	wake     chan struct{}
+	o          Options
+	mu         sync.RWMutex
+	registered map[string][]Handler
+	wake       chan struct{}
 }
 
 // New returns a Processor.
@@ -90,14 +107,21 @@ func New(o Options) *Processor {
 	if o.Metrics == nil {
 		o.Metrics = newMetrics()
 	}
-	return &Processor{o: o, handlers: map[string][]Handler{}, wake: make(chan struct{}, 1)}
+	if o.Client == nil {
+		o.Client = &http.Client{Timeout: 15 * time.Second}
+	}
+	p := &Processor{o: o, registered: map[string][]Handler{}, wake: make(chan struct{}, 1)}
+	p.handlers()
+	return p
 }
 
-// Handle registers h for events of type typ, or for every event when typ is "*".
+// Handle registers h for events of type typ, or for every event when typ
+// is "*". paywarden's own handlers are listed in handlers.go; Handle is for
+// tests and tools that add their own.
 func (p *Processor) Handle(typ string, h Handler) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.handlers[typ] = append(p.handlers[typ], h)
+	p.registered[typ] = append(p.registered[typ], h)
 }
 
 // Wake tells an idle worker that new events are stored. It never blocks.
@@ -235,7 +259,7 @@ func (p *Processor) apply(ctx context.Context, e *paywarden.Event) error {
 		objects = append(objects, obj)
 	}
 	p.mu.RLock()
-	hs := append(slices.Clone(p.handlers[e.Type]), p.handlers["*"]...)
+	hs := append(slices.Clone(p.registered[e.Type]), p.registered["*"]...)
 	p.mu.RUnlock()
 	for _, h := range hs {
 		if err := h(ctx, e); err != nil {

@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/paywarden/paywarden"
-	"github.com/paywarden/paywarden/internal/webhook"
+	"github.com/paywarden/paywarden/internal/stripesig"
 )
 
 // SignatureHeader carries the signature of a delivery to a subscriber. Its
@@ -20,34 +19,13 @@ import (
 // secret in Stripe's scheme, so any Stripe SDK verifies it.
 const SignatureHeader = "Paywarden-Signature"
 
-// Subscriber is an internal service that receives verified events.
-type Subscriber struct {
-	Name   string
-	URL    string
-	Types  []string // event types, "prefix.*" patterns, or "*"
-	Secret paywarden.Secret
-}
-
-// Wants reports whether s subscribes to events of type typ.
-func (s Subscriber) Wants(typ string) bool {
-	for _, t := range s.Types {
-		if t == "*" || t == typ {
-			return true
-		}
-		if p, ok := strings.CutSuffix(t, "*"); ok && strings.HasPrefix(typ, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // Deliverer returns a Handler that posts each event's payload, signed, to
 // every subscriber that wants its type. A subscriber that does not answer
 // 2xx fails the event, which is retried with backoff: delivery is at least
 // once, so subscribers must absorb duplicates by event id, as they would
 // Stripe's own. Quarantined events are never delivered (they are not
 // processed until replayed).
-func Deliverer(subs []Subscriber, client *http.Client, reg prometheus.Registerer, now func() time.Time) Handler {
+func Deliverer(subs []paywarden.Subscriber, client *http.Client, reg prometheus.Registerer, now func() time.Time) Handler {
 	deliveries := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "paywarden_subscriber_deliveries_total", Help: "Event deliveries to subscribers, by subscriber and result."},
 		[]string{"subscriber", "result"})
@@ -72,7 +50,7 @@ func Deliverer(subs []Subscriber, client *http.Client, reg prometheus.Registerer
 	}
 }
 
-func deliver(ctx context.Context, client *http.Client, s Subscriber, e *paywarden.Event, now time.Time) error {
+func deliver(ctx context.Context, client *http.Client, s paywarden.Subscriber, e *paywarden.Event, now time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(e.Payload))
@@ -81,7 +59,7 @@ func deliver(ctx context.Context, client *http.Client, s Subscriber, e *paywarde
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "paywarden")
-	req.Header.Set(SignatureHeader, webhook.Sign(e.Payload, s.Secret, now))
+	req.Header.Set(SignatureHeader, stripesig.Sign(e.Payload, s.Secret, now))
 	resp, err := client.Do(req)
 	if err != nil {
 		// The URL is the subscriber's, not a secret; the error says which

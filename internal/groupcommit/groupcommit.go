@@ -6,6 +6,10 @@
 // batch. There are no timers: a lone item is flushed at once, and batches
 // grow only as large as the load makes them. The queue is bounded: when it is
 // full, Submit fails at once with ErrQueueFull rather than wait.
+//
+// It is generic and knows nothing of events or stores: webhook.Ingest is
+// the batcher over InsertEvents that the server runs. It must not import
+// any paywarden package.
 package groupcommit
 
 import (

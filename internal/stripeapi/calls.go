@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"github.com/paywarden/paywarden"
 	"github.com/stripe/stripe-go/v85"
@@ -16,7 +17,7 @@ import (
 // EINTERNAL.
 
 // CreatePaymentIntent creates a payment intent with the payments key.
-func (c *Client) CreatePaymentIntent(ctx context.Context, idemKey string, p PaymentParams) (*Payment, error) {
+func (c *Client) CreatePaymentIntent(ctx context.Context, idemKey string, p paywarden.PaymentParams) (*paywarden.Payment, error) {
 	params := &stripe.PaymentIntentCreateParams{
 		Amount:   stripe.Int64(p.Amount),
 		Currency: stripe.String(p.Currency),
@@ -42,7 +43,7 @@ func (c *Client) CreatePaymentIntent(ctx context.Context, idemKey string, p Paym
 }
 
 // GetPaymentIntent reads a payment intent with the payments key.
-func (c *Client) GetPaymentIntent(ctx context.Context, id string) (*Payment, error) {
+func (c *Client) GetPaymentIntent(ctx context.Context, id string) (*paywarden.Payment, error) {
 	var pi *stripe.PaymentIntent
 	err := c.call(ctx, "GetPaymentIntent", paywarden.CapabilityPayments, func(ctx context.Context, sc *stripe.Client, _ string) (err error) {
 		pi, err = sc.V1PaymentIntents.Retrieve(ctx, id, nil)
@@ -56,7 +57,7 @@ func (c *Client) GetPaymentIntent(ctx context.Context, id string) (*Payment, err
 
 // CapturePaymentIntent captures an authorized payment; a zero amount
 // captures all of it.
-func (c *Client) CapturePaymentIntent(ctx context.Context, idemKey, id string, amount int64) (*Payment, error) {
+func (c *Client) CapturePaymentIntent(ctx context.Context, idemKey, id string, amount int64) (*paywarden.Payment, error) {
 	params := &stripe.PaymentIntentCaptureParams{}
 	if amount > 0 {
 		params.AmountToCapture = stripe.Int64(amount)
@@ -74,7 +75,7 @@ func (c *Client) CapturePaymentIntent(ctx context.Context, idemKey, id string, a
 }
 
 // CancelPaymentIntent cancels a payment intent.
-func (c *Client) CancelPaymentIntent(ctx context.Context, idemKey, id string) (*Payment, error) {
+func (c *Client) CancelPaymentIntent(ctx context.Context, idemKey, id string) (*paywarden.Payment, error) {
 	params := &stripe.PaymentIntentCancelParams{}
 	params.SetIdempotencyKey(idem(idemKey))
 	var pi *stripe.PaymentIntent
@@ -89,7 +90,7 @@ func (c *Client) CancelPaymentIntent(ctx context.Context, idemKey, id string) (*
 }
 
 // CreateRefund refunds a payment intent with the payments key.
-func (c *Client) CreateRefund(ctx context.Context, idemKey string, p RefundParams) (*Refund, error) {
+func (c *Client) CreateRefund(ctx context.Context, idemKey string, p paywarden.RefundParams) (*paywarden.Refund, error) {
 	params := &stripe.RefundCreateParams{PaymentIntent: stripe.String(p.PaymentIntent)}
 	if p.Amount > 0 {
 		params.Amount = stripe.Int64(p.Amount)
@@ -108,7 +109,7 @@ func (c *Client) CreateRefund(ctx context.Context, idemKey string, p RefundParam
 }
 
 // CreateCustomer creates a customer with the billing key.
-func (c *Client) CreateCustomer(ctx context.Context, idemKey string, p CustomerParams) (*Customer, error) {
+func (c *Client) CreateCustomer(ctx context.Context, idemKey string, p paywarden.CustomerParams) (*paywarden.Customer, error) {
 	params := &stripe.CustomerCreateParams{Email: stripe.String(p.Email), Metadata: p.Metadata}
 	setString(&params.Name, p.Name)
 	params.SetIdempotencyKey(idem(idemKey))
@@ -124,7 +125,7 @@ func (c *Client) CreateCustomer(ctx context.Context, idemKey string, p CustomerP
 }
 
 // GetCustomer reads a customer with the billing key.
-func (c *Client) GetCustomer(ctx context.Context, id string) (*Customer, error) {
+func (c *Client) GetCustomer(ctx context.Context, id string) (*paywarden.Customer, error) {
 	var cu *stripe.Customer
 	err := c.call(ctx, "GetCustomer", paywarden.CapabilityBilling, func(ctx context.Context, sc *stripe.Client, _ string) (err error) {
 		cu, err = sc.V1Customers.Retrieve(ctx, id, nil)
@@ -139,7 +140,7 @@ func (c *Client) GetCustomer(ctx context.Context, id string) (*Customer, error) 
 // CreateSubscription subscribes a customer to one price with the billing
 // key. The subscription starts incomplete until its first invoice is paid;
 // the answer carries that invoice's client secret for the front end.
-func (c *Client) CreateSubscription(ctx context.Context, idemKey string, p SubscriptionParams) (*Subscription, error) {
+func (c *Client) CreateSubscription(ctx context.Context, idemKey string, p paywarden.SubscriptionParams) (*paywarden.Subscription, error) {
 	item := &stripe.SubscriptionCreateItemParams{Price: stripe.String(p.Price)}
 	if p.Quantity > 0 {
 		item.Quantity = stripe.Int64(p.Quantity)
@@ -167,7 +168,7 @@ func (c *Client) CreateSubscription(ctx context.Context, idemKey string, p Subsc
 }
 
 // GetSubscription reads a subscription with the billing key.
-func (c *Client) GetSubscription(ctx context.Context, id string) (*Subscription, error) {
+func (c *Client) GetSubscription(ctx context.Context, id string) (*paywarden.Subscription, error) {
 	s, err := c.getSubscription(ctx, "GetSubscription", id)
 	if err != nil {
 		return nil, err
@@ -185,7 +186,7 @@ func (c *Client) getSubscription(ctx context.Context, op, id string) (*stripe.Su
 }
 
 // ListSubscriptions returns one page of subscriptions, newest first.
-func (c *Client) ListSubscriptions(ctx context.Context, p SubscriptionListParams) (*SubscriptionList, error) {
+func (c *Client) ListSubscriptions(ctx context.Context, p paywarden.SubscriptionListParams) (*paywarden.SubscriptionList, error) {
 	params := &stripe.SubscriptionListParams{}
 	setString(&params.Customer, p.Customer)
 	setString(&params.Status, p.Status)
@@ -207,7 +208,7 @@ func (c *Client) ListSubscriptions(ctx context.Context, p SubscriptionListParams
 	if err != nil {
 		return nil, err
 	}
-	out := &SubscriptionList{Object: "list", Data: []*Subscription{}, HasMore: hasMore}
+	out := &paywarden.SubscriptionList{Object: "list", Data: []*paywarden.Subscription{}, HasMore: hasMore}
 	for _, s := range data {
 		out.Data = append(out.Data, toSubscription(s))
 	}
@@ -217,7 +218,7 @@ func (c *Client) ListSubscriptions(ctx context.Context, p SubscriptionListParams
 // UpdateSubscription changes the price or quantity of a one-item
 // subscription: it reads the subscription to find its item, then updates
 // that item, so that the price is replaced rather than added.
-func (c *Client) UpdateSubscription(ctx context.Context, idemKey, id string, p SubscriptionUpdate) (*Subscription, error) {
+func (c *Client) UpdateSubscription(ctx context.Context, idemKey, id string, p paywarden.SubscriptionUpdate) (*paywarden.Subscription, error) {
 	cur, err := c.getSubscription(ctx, "UpdateSubscription", id)
 	if err != nil {
 		return nil, err
@@ -250,7 +251,7 @@ func (c *Client) UpdateSubscription(ctx context.Context, idemKey, id string, p S
 
 // CancelSubscription cancels a subscription now or, with atPeriodEnd, at
 // the end of the current period.
-func (c *Client) CancelSubscription(ctx context.Context, idemKey, id string, atPeriodEnd bool) (*Subscription, error) {
+func (c *Client) CancelSubscription(ctx context.Context, idemKey, id string, atPeriodEnd bool) (*paywarden.Subscription, error) {
 	var s *stripe.Subscription
 	idemKey = idem(idemKey)
 	err := c.call(ctx, "CancelSubscription", paywarden.CapabilityBilling, func(ctx context.Context, sc *stripe.Client, _ string) (err error) {
@@ -294,17 +295,14 @@ func (c *Client) Verify(ctx context.Context, key paywarden.Secret) error {
 	return err
 }
 
-// fetchPaths maps the object types paywarden mirrors to their API paths.
-var fetchPaths = map[string]string{
-	paywarden.ObjectCustomer:      "/v1/customers/%s",
-	paywarden.ObjectPaymentIntent: "/v1/payment_intents/%s",
-	paywarden.ObjectCharge:        "/v1/charges/%s",
-	paywarden.ObjectRefund:        "/v1/refunds/%s",
-	paywarden.ObjectDispute:       "/v1/disputes/%s",
-	paywarden.ObjectSubscription:  "/v1/subscriptions/%s",
-	paywarden.ObjectInvoice:       "/v1/invoices/%s",
-	paywarden.ObjectPrice:         "/v1/prices/%s",
-	paywarden.ObjectProduct:       "/v1/products/%s",
+// fetchPath returns the API path of an object of a mirrored type, or
+// false for a type paywarden does not mirror. Every mirrored type's
+// resource is its plural: /v1/payment_intents/{id}, /v1/customers/{id}.
+func fetchPath(objectType string) (string, bool) {
+	if !slices.Contains(paywarden.MirroredTypes, objectType) {
+		return "", false
+	}
+	return "/v1/" + objectType + "s/%s", true
 }
 
 // rawObject keeps the JSON of an object the SDK fetched.
@@ -313,7 +311,7 @@ type rawObject struct{ stripe.APIResource }
 // Fetch reads one object of a mirrored type with the read key and returns
 // its JSON as Stripe sent it. EINVALID for a type paywarden does not mirror.
 func (c *Client) Fetch(ctx context.Context, objectType, id string) ([]byte, error) {
-	path, ok := fetchPaths[objectType]
+	path, ok := fetchPath(objectType)
 	if !ok {
 		return nil, paywarden.Errorf(paywarden.EINVALID, "paywarden does not fetch objects of type %q", objectType)
 	}

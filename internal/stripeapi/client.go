@@ -9,6 +9,11 @@
 // message is safe to show. No Stripe message other than a card decline's
 // customer-facing message, no request body and no key ever reaches a caller
 // or a log line.
+//
+// It turns the SDK's objects into the domain's (paywarden.Payment, ...,
+// in objects.go) so that no other package needs the SDK's types, and
+// APIVersion is the one pinned version the rest of paywarden reads. It must
+// not store anything nor know HTTP routes.
 package stripeapi
 
 import (

@@ -50,7 +50,7 @@ func TestStripeMock(t *testing.T) {
 	c := mockClient(t)
 	ctx := context.Background()
 
-	pi, err := c.CreatePaymentIntent(ctx, "k1", PaymentParams{
+	pi, err := c.CreatePaymentIntent(ctx, "k1", paywarden.PaymentParams{
 		Amount: 2000, Currency: "usd", Customer: "cus_123", Description: "order 7",
 		Metadata: map[string]string{"order": "7"}, CaptureMethod: "manual", PaymentMethod: "pm_card_visa", Confirm: true,
 	})
@@ -69,12 +69,12 @@ func TestStripeMock(t *testing.T) {
 	if _, err := c.CancelPaymentIntent(ctx, "k3", "pi_123"); err != nil {
 		t.Errorf("CancelPaymentIntent: %v", err)
 	}
-	if r, err := c.CreateRefund(ctx, "k4", RefundParams{PaymentIntent: "pi_123", Amount: 500, Reason: "requested_by_customer"}); err != nil {
+	if r, err := c.CreateRefund(ctx, "k4", paywarden.RefundParams{PaymentIntent: "pi_123", Amount: 500, Reason: "requested_by_customer"}); err != nil {
 		t.Errorf("CreateRefund: %v", err)
 	} else if !strings.HasPrefix(r.ID, "re_") {
 		t.Errorf("CreateRefund: got id %q, want re_...", r.ID)
 	}
-	if cu, err := c.CreateCustomer(ctx, "k5", CustomerParams{Email: "a@example.com", Name: "A", Metadata: map[string]string{"x": "y"}}); err != nil {
+	if cu, err := c.CreateCustomer(ctx, "k5", paywarden.CustomerParams{Email: "a@example.com", Name: "A", Metadata: map[string]string{"x": "y"}}); err != nil {
 		t.Errorf("CreateCustomer: %v", err)
 	} else if !strings.HasPrefix(cu.ID, "cus_") {
 		t.Errorf("CreateCustomer: got id %q", cu.ID)
@@ -82,7 +82,7 @@ func TestStripeMock(t *testing.T) {
 	if _, err := c.GetCustomer(ctx, "cus_123"); err != nil {
 		t.Errorf("GetCustomer: %v", err)
 	}
-	if s, err := c.CreateSubscription(ctx, "k6", SubscriptionParams{Customer: "cus_123", Price: "price_123", Quantity: 2, TrialPeriodDays: 14}); err != nil {
+	if s, err := c.CreateSubscription(ctx, "k6", paywarden.SubscriptionParams{Customer: "cus_123", Price: "price_123", Quantity: 2, TrialPeriodDays: 14}); err != nil {
 		t.Errorf("CreateSubscription: %v", err)
 	} else if !strings.HasPrefix(s.ID, "sub_") {
 		t.Errorf("CreateSubscription: got id %q", s.ID)
@@ -90,12 +90,12 @@ func TestStripeMock(t *testing.T) {
 	if _, err := c.GetSubscription(ctx, "sub_123"); err != nil {
 		t.Errorf("GetSubscription: %v", err)
 	}
-	if l, err := c.ListSubscriptions(ctx, SubscriptionListParams{Customer: "cus_123", Status: "active", Limit: 3, StartingAfter: "sub_1"}); err != nil {
+	if l, err := c.ListSubscriptions(ctx, paywarden.SubscriptionListParams{Customer: "cus_123", Status: "active", Limit: 3, StartingAfter: "sub_1"}); err != nil {
 		t.Errorf("ListSubscriptions: %v", err)
 	} else if l.Object != "list" {
 		t.Errorf("ListSubscriptions: got object %q, want list", l.Object)
 	}
-	if _, err := c.UpdateSubscription(ctx, "k7", "sub_123", SubscriptionUpdate{Price: "price_456", Quantity: 3, ProrationBehavior: "none"}); err != nil {
+	if _, err := c.UpdateSubscription(ctx, "k7", "sub_123", paywarden.SubscriptionUpdate{Price: "price_456", Quantity: 3, ProrationBehavior: "none"}); err != nil {
 		t.Errorf("UpdateSubscription: %v", err)
 	}
 	if _, err := c.CancelSubscription(ctx, "k8", "sub_123", false); err != nil {

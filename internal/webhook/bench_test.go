@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/stripesig"
 	"github.com/stripe/stripe-go/v85"
 )
 
@@ -21,7 +22,7 @@ func BenchmarkReceiver(b *testing.B) {
 	rc.o.Submit = func(context.Context, *paywarden.Event) (bool, error) { return true, nil }
 	body := eventJSON("evt_bench", "customer.updated", t0, false, stripe.APIVersion)
 	body = append(body[:len(body)-1], `,"padding":"`+strings.Repeat("x", 2000)+`"}`...)
-	sig := Sign(body, secretA, t0)
+	sig := stripesig.Sign(body, secretA, t0)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -2,11 +2,17 @@ package webhook
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paywarden/paywarden"
 )
+
+// ErrBadEnvelope is wrapped by DecodeEnvelope's errors: the body is not a
+// Stripe event.
+var ErrBadEnvelope = errors.New("body is not a Stripe event")
 
 // Envelope holds the fields of a Stripe event that the receiver needs. The
 // object itself is decoded later, by the workers, off the hot path.
@@ -99,5 +105,7 @@ func validID(id, prefix string) bool {
 	if len(id) <= len(prefix) || len(id) > 255 || id[:len(prefix)] != prefix {
 		return false
 	}
-	return isToken(id)
+	return !strings.ContainsFunc(id, func(c rune) bool {
+		return !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_')
+	})
 }

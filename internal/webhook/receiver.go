@@ -1,3 +1,12 @@
+// Package webhook receives Stripe webhooks: it verifies each request's
+// signature against every active secret of its endpoint, decodes only the
+// event's envelope, and hands the event to Ingest, which commits it durably
+// (grouped with concurrent events) before the request is answered. Nothing
+// is stored for a request that fails any check. It also recovers events
+// Stripe never delivered (Reconcile).
+//
+// It must not process events (eventproc does, after the commit) nor call
+// Stripe other than through an EventLister.
 package webhook
 
 import (
@@ -11,6 +20,7 @@ import (
 	"time"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/stripesig"
 )
 
 // DefaultEndpoint is the endpoint name of POST /webhooks/stripe.
@@ -86,13 +96,13 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	hd, err := ParseHeader(r.Header.Get("Stripe-Signature"))
+	hd, err := stripesig.ParseHeader(r.Header.Get("Stripe-Signature"))
 	if err != nil {
 		rc.reject(w, r, http.StatusBadRequest, reason(err), "Invalid Stripe-Signature header.")
 		return
 	}
 	now := rc.o.Now()
-	if err := Verify(body, hd, rc.o.Secrets(endpoint, now), now, rc.o.Tolerance); err != nil {
+	if err := stripesig.Verify(body, hd, rc.o.Secrets(endpoint, now), now, rc.o.Tolerance); err != nil {
 		rc.reject(w, r, http.StatusBadRequest, reason(err), "Signature verification failed.")
 		return
 	}
@@ -175,17 +185,17 @@ func problemType(status int) string {
 // reason maps a verification error to its counter label.
 func reason(err error) string {
 	switch {
-	case errors.Is(err, ErrNoHeader):
+	case errors.Is(err, stripesig.ErrNoHeader):
 		return "no_header"
-	case errors.Is(err, ErrNoV1):
+	case errors.Is(err, stripesig.ErrNoV1):
 		return "no_v1"
-	case errors.Is(err, ErrNoSecret):
+	case errors.Is(err, stripesig.ErrNoSecret):
 		return "no_secret"
-	case errors.Is(err, ErrBadSignature):
+	case errors.Is(err, stripesig.ErrBadSignature):
 		return "bad_signature"
-	case errors.Is(err, ErrTooOld):
+	case errors.Is(err, stripesig.ErrTooOld):
 		return "timestamp_too_old"
-	case errors.Is(err, ErrInFuture):
+	case errors.Is(err, stripesig.ErrInFuture):
 		return "timestamp_in_future"
 	}
 	return "bad_header"

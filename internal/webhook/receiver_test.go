@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/stripesig"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stripe/stripe-go/v85"
 )
@@ -96,7 +97,7 @@ func post(t *testing.T, h http.Handler, path, sig string, body []byte) *http.Res
 
 func TestReceiverRefusesForgeryAndReplay(t *testing.T) {
 	body := eventJSON("evt_1", "customer.updated", t0, false, stripe.APIVersion)
-	good := Sign(body, secretA, t0)
+	good := stripesig.Sign(body, secretA, t0)
 	mac := strings.TrimPrefix(good[strings.Index(good, "v1="):], "v1=")
 	ts := fmt.Sprint(t0.Unix())
 
@@ -110,7 +111,7 @@ func TestReceiverRefusesForgeryAndReplay(t *testing.T) {
 		sig  string
 		body []byte
 	}{
-		{"wrong secret", "/webhooks/stripe", Sign(body, paywarden.NewSecret("whsec_"+strings.Repeat("d4", 16)), t0), body},
+		{"wrong secret", "/webhooks/stripe", stripesig.Sign(body, paywarden.NewSecret("whsec_"+strings.Repeat("d4", 16)), t0), body},
 		{"secret of another endpoint", "/webhooks/stripe/connect", good, body},
 		{"unknown endpoint", "/webhooks/stripe/nope", good, body},
 		{"one flipped body byte", "/webhooks/stripe", good, flipped},
@@ -119,14 +120,14 @@ func TestReceiverRefusesForgeryAndReplay(t *testing.T) {
 		{"empty header", "/webhooks/stripe", "", body},
 		{"duplicated t", "/webhooks/stripe", "t=" + ts + ",t=" + ts + ",v1=" + mac, body},
 		{"non-hex v1", "/webhooks/stripe", "t=" + ts + ",v1=" + strings.Repeat("zz", 32), body},
-		{"signature over a re-serialized body", "/webhooks/stripe", Sign(body, secretA, t0), reserialized},
-		{"old timestamp", "/webhooks/stripe", Sign(body, secretA, t0.Add(-301*time.Second)), body},
-		{"future timestamp", "/webhooks/stripe", Sign(body, secretA, t0.Add(301*time.Second)), body},
-		{"expired secret", "/webhooks/stripe", Sign(body, expired, t0), body},
+		{"signature over a re-serialized body", "/webhooks/stripe", stripesig.Sign(body, secretA, t0), reserialized},
+		{"old timestamp", "/webhooks/stripe", stripesig.Sign(body, secretA, t0.Add(-301*time.Second)), body},
+		{"future timestamp", "/webhooks/stripe", stripesig.Sign(body, secretA, t0.Add(301*time.Second)), body},
+		{"expired secret", "/webhooks/stripe", stripesig.Sign(body, expired, t0), body},
 		{"livemode mismatch", "/webhooks/stripe",
-			Sign(eventJSON("evt_1", "customer.updated", t0, true, stripe.APIVersion), secretA, t0),
+			stripesig.Sign(eventJSON("evt_1", "customer.updated", t0, true, stripe.APIVersion), secretA, t0),
 			eventJSON("evt_1", "customer.updated", t0, true, stripe.APIVersion)},
-		{"not an event", "/webhooks/stripe", Sign([]byte(`{"id":"evt_1"}`), secretA, t0), []byte(`{"id":"evt_1"}`)},
+		{"not an event", "/webhooks/stripe", stripesig.Sign([]byte(`{"id":"evt_1"}`), secretA, t0), []byte(`{"id":"evt_1"}`)},
 		{"spaces in header", "/webhooks/stripe", "t=" + ts + ", v1=" + mac, body},
 		{"no t", "/webhooks/stripe", "v1=" + mac, body},
 	}
@@ -149,8 +150,8 @@ func TestReceiverRefusesForgeryAndReplay(t *testing.T) {
 
 func TestReceiverAccepts(t *testing.T) {
 	body := eventJSON("evt_1", "customer.updated", t0, false, stripe.APIVersion)
-	sigA := Sign(body, secretA, t0)
-	sigB := Sign(body, secretB, t0)
+	sigA := stripesig.Sign(body, secretA, t0)
+	sigB := stripesig.Sign(body, secretB, t0)
 	v1B := sigB[strings.Index(sigB, "v1="):]
 
 	tests := []struct {
@@ -163,8 +164,8 @@ func TestReceiverAccepts(t *testing.T) {
 		{"rotation: two v1 and two active secrets", "/webhooks/stripe", sigA + "," + v1B},
 		{"v1 with an unknown v0 beside it", "/webhooks/stripe", sigA + ",v0=" + hex.EncodeToString(make([]byte, 32))},
 		{"named endpoint", "/webhooks/stripe/connect", sigB},
-		{"at the edge of the tolerance, past", "/webhooks/stripe", Sign(body, secretA, t0.Add(-300*time.Second))},
-		{"at the edge of the tolerance, future", "/webhooks/stripe", Sign(body, secretA, t0.Add(300*time.Second))},
+		{"at the edge of the tolerance, past", "/webhooks/stripe", stripesig.Sign(body, secretA, t0.Add(-300*time.Second))},
+		{"at the edge of the tolerance, future", "/webhooks/stripe", stripesig.Sign(body, secretA, t0.Add(300*time.Second))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,7 +200,7 @@ func TestReceiverDuplicateAndQuarantine(t *testing.T) {
 	rc, rec := newTestReceiver(t, t0)
 	body := eventJSON("evt_dup", "customer.updated", t0, false, stripe.APIVersion)
 	for i := range 3 {
-		resp := post(t, rc, "/webhooks/stripe", Sign(body, secretA, t0), body)
+		resp := post(t, rc, "/webhooks/stripe", stripesig.Sign(body, secretA, t0), body)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("attempt %d: status %d, want 200", i, resp.StatusCode)
 		}
@@ -213,7 +214,7 @@ func TestReceiverDuplicateAndQuarantine(t *testing.T) {
 	}
 
 	old := eventJSON("evt_old", "customer.updated", t0, false, "2020-08-27")
-	resp := post(t, rc, "/webhooks/stripe", Sign(old, secretA, t0), old)
+	resp := post(t, rc, "/webhooks/stripe", stripesig.Sign(old, secretA, t0), old)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("quarantined event: status %d, want 200", resp.StatusCode)
 	}
@@ -225,7 +226,7 @@ func TestReceiverDuplicateAndQuarantine(t *testing.T) {
 func TestReceiverLimits(t *testing.T) {
 	rc, rec := newTestReceiver(t, t0)
 	big := eventJSON("evt_big", "customer.updated", t0, false, strings.Repeat("x", 70<<10))
-	resp := post(t, rc, "/webhooks/stripe", Sign(big, secretA, t0), big)
+	resp := post(t, rc, "/webhooks/stripe", stripesig.Sign(big, secretA, t0), big)
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversize: got %d, want 413", resp.StatusCode)
 	}
@@ -233,7 +234,7 @@ func TestReceiverLimits(t *testing.T) {
 	// Without a Content-Length the cap still holds while reading.
 	req := httptest.NewRequest("POST", "/webhooks/stripe", io.MultiReader(strings.NewReader(string(big))))
 	req.ContentLength = -1
-	req.Header.Set("Stripe-Signature", Sign(big, secretA, t0))
+	req.Header.Set("Stripe-Signature", stripesig.Sign(big, secretA, t0))
 	w := httptest.NewRecorder()
 	rc.ServeHTTP(w, req)
 	if w.Code != http.StatusRequestEntityTooLarge {
@@ -242,7 +243,7 @@ func TestReceiverLimits(t *testing.T) {
 
 	rec.full = true
 	body := eventJSON("evt_full", "customer.updated", t0, false, stripe.APIVersion)
-	resp = post(t, rc, "/webhooks/stripe", Sign(body, secretA, t0), body)
+	resp = post(t, rc, "/webhooks/stripe", stripesig.Sign(body, secretA, t0), body)
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("queue full: got %d, want 503", resp.StatusCode)
 	}

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/paywarden/paywarden"
@@ -79,4 +80,36 @@ func Reconcile(ctx context.Context, l EventLister, st EventInserter, since, now 
 		return res, err
 	}
 	return res, flush()
+}
+
+// ReconcileEvery runs Reconcile every interval until ctx is done, to store
+// any event Stripe never delivered, and calls wake when it stored some.
+// Each run starts a little before the last good one ended, so nothing
+// falls between two runs; the first looks back a day.
+func ReconcileEvery(ctx context.Context, log *slog.Logger, l EventLister, st EventInserter, wake func(),
+	pinned string, livemode bool, interval time.Duration) {
+	since := time.Now().Add(-24 * time.Hour)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		res, err := Reconcile(ctx, l, st, since, now, pinned, livemode)
+		switch {
+		case err != nil:
+			log.ErrorContext(ctx, "reconciling events with Stripe", "since", since, "err", err)
+			if res.NearRetention {
+				log.ErrorContext(ctx, "the reconcile gap nears Stripe's 30-day event retention: older events cannot be recovered", "since", since)
+			}
+			continue
+		case res.Created > 0:
+			log.WarnContext(ctx, "reconcile stored events that were never delivered", "count", res.Created, "quarantined", res.Quarantined)
+			wake()
+		}
+		since = now.Add(-10 * time.Minute)
+	}
 }

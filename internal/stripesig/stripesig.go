@@ -1,8 +1,11 @@
-// Package webhook receives Stripe webhooks: it verifies each request's
-// signature against every active secret of its endpoint, decodes only the
-// event's envelope, and hands the event to a durable store before it answers.
-// Nothing is stored for a request that fails any check.
-package webhook
+// Package stripesig signs and verifies payloads in Stripe's webhook
+// signature scheme (the Stripe-Signature header: t=<seconds>,v1=<HMAC-SHA256
+// hex>). The receiver verifies Stripe's webhooks with it and the workers sign
+// deliveries to subscribers with it, so that any Stripe SDK verifies them.
+//
+// It owns the header format and the HMAC only: it must not read requests,
+// decode events or know endpoints and stores.
+package stripesig
 
 import (
 	"crypto/hmac"
@@ -16,7 +19,7 @@ import (
 	"github.com/paywarden/paywarden"
 )
 
-// Reasons a request is refused. Each is a label of the rejected counter.
+// Reasons a header fails. The receiver labels its rejected counter with them.
 var (
 	ErrNoHeader      = errors.New("missing Stripe-Signature header")
 	ErrBadHeader     = errors.New("malformed Stripe-Signature header")
@@ -25,8 +28,6 @@ var (
 	ErrBadSignature  = errors.New("no signature matches an active secret")
 	ErrTooOld        = errors.New("signature timestamp is older than the tolerance")
 	ErrInFuture      = errors.New("signature timestamp is further in the future than the tolerance")
-	ErrBadEnvelope   = errors.New("body is not a Stripe event")
-	ErrLivemode      = errors.New("event livemode differs from the key's mode")
 	errHeaderTooLong = errors.New("Stripe-Signature header too long")
 )
 

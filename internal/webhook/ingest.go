@@ -1,0 +1,72 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/groupcommit"
+)
+
+// IngestOptions configure an Ingest. Store is required.
+type IngestOptions struct {
+	Store EventInserter
+	// Wake is called after a new pending event is committed, to tell the
+	// workers there is work. nil: nobody is told.
+	Wake func()
+	// Registerer takes the batch-size and queue-depth metrics. nil: none.
+	Registerer prometheus.Registerer
+	MaxBatch   int // events in one transaction; default 256
+	QueueSize  int // events that may wait for a transaction; default 4096
+}
+
+// Ingest is the receiver's durable store: it groups the events of
+// concurrent requests into one InsertEvents transaction (one sync for
+// many events), answers each request once its event is committed, and
+// wakes the workers. Its queue is bounded: when full, Submit fails at once
+// with ErrQueueFull.
+type Ingest struct {
+	batcher *groupcommit.Batcher[*paywarden.Event, bool]
+	wake    func()
+}
+
+// NewIngest returns an Ingest and starts its committer; Close stops it.
+func NewIngest(o IngestOptions) *Ingest {
+	batchSize := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "paywarden_webhook_commit_batch_size", Help: "Events committed together in one transaction.",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 10)})
+	in := &Ingest{wake: o.Wake}
+	if in.wake == nil {
+		in.wake = func() {}
+	}
+	in.batcher = groupcommit.New(func(ctx context.Context, events []*paywarden.Event) ([]bool, error) {
+		batchSize.Observe(float64(len(events)))
+		return o.Store.InsertEvents(ctx, events)
+	}, groupcommit.Options{MaxBatch: o.MaxBatch, QueueSize: o.QueueSize})
+	if o.Registerer != nil {
+		o.Registerer.MustRegister(batchSize, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "paywarden_webhook_queue_depth", Help: "Events waiting to be committed."},
+			func() float64 { return float64(in.batcher.Len()) }))
+	}
+	return in
+}
+
+// Submit is a Submitter: it returns once e is committed, reporting whether
+// it was new, and wakes the workers for a new pending event. ErrQueueFull
+// when the queue is full.
+func (in *Ingest) Submit(ctx context.Context, e *paywarden.Event) (created bool, err error) {
+	created, err = in.batcher.Submit(ctx, e)
+	if errors.Is(err, groupcommit.ErrQueueFull) {
+		return false, ErrQueueFull
+	}
+	if created && e.Status == paywarden.EventPending {
+		in.wake()
+	}
+	return created, err
+}
+
+// Close stops taking events, commits those queued and returns when the
+// last is committed. Call it after the server has answered every request.
+func (in *Ingest) Close() { in.batcher.Close() }
