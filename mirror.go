@@ -16,23 +16,25 @@ const (
 	ObjectInvoice       = "invoice"
 	ObjectPrice         = "price"
 	ObjectProduct       = "product"
+	// Balance transactions are Stripe's ledger: revenue reports read them
+	// when they are mirrored.
+	ObjectBalanceTransaction = "balance_transaction"
+	ObjectPayout             = "payout"
 )
 
 // MirroredTypes lists the object types kept in the mirror.
 var MirroredTypes = []string{
 	ObjectCustomer, ObjectPaymentIntent, ObjectCharge, ObjectRefund, ObjectDispute,
 	ObjectSubscription, ObjectInvoice, ObjectPrice, ObjectProduct,
+	ObjectBalanceTransaction, ObjectPayout,
 }
 
 // MoneyMoving reports whether objects of type t move money. Their state is
 // always re-read from Stripe rather than taken from an event payload, which
 // may be stale by the time it is processed.
 func MoneyMoving(t string) bool {
-	switch t {
-	case ObjectPaymentIntent, ObjectCharge, ObjectRefund, ObjectDispute:
-		return true
-	}
-	return false
+	k, ok := mirrorKinds[t]
+	return ok && k.MoneyMoving
 }
 
 // MirrorObject is the local copy of one Stripe object, with the fields

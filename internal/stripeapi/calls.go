@@ -295,24 +295,24 @@ func (c *Client) Verify(ctx context.Context, key paywarden.Secret) error {
 	return err
 }
 
-// fetchPath returns the API path of an object of a mirrored type, or
-// false for a type paywarden does not mirror. Every mirrored type's
-// resource is its plural: /v1/payment_intents/{id}, /v1/customers/{id}.
-func fetchPath(objectType string) (string, bool) {
-	if !slices.Contains(paywarden.MirroredTypes, objectType) {
-		return "", false
-	}
-	return "/v1/" + objectType + "s/%s", true
-}
-
 // rawObject keeps the JSON of an object the SDK fetched.
 type rawObject struct{ stripe.APIResource }
 
+// fetchParams are the parameters of a read of one object. The SDK refuses
+// stripe.Params' own (deprecated) Expand, so it is a field here, as in the
+// SDK's per-type params.
+type fetchParams struct {
+	stripe.Params `form:"*"`
+	Expand        []*string `form:"expand"`
+}
+
 // Fetch reads one object of a mirrored type with the read key and returns
-// its JSON as Stripe sent it. EINVALID for a type paywarden does not mirror.
+// its JSON as Stripe sent it, at the pinned API version. The path and the
+// expansions are those of the type's paywarden.MirrorKind. EINVALID for a
+// type paywarden does not mirror.
 func (c *Client) Fetch(ctx context.Context, objectType, id string) ([]byte, error) {
-	path, ok := fetchPath(objectType)
-	if !ok {
+	kind, ok := paywarden.MirrorKindOf(objectType)
+	if !ok || !slices.Contains(paywarden.MirroredTypes, objectType) {
 		return nil, paywarden.Errorf(paywarden.EINVALID, "paywarden does not fetch objects of type %q", objectType)
 	}
 	if id == "" {
@@ -320,7 +320,11 @@ func (c *Client) Fetch(ctx context.Context, objectType, id string) ([]byte, erro
 	}
 	var obj rawObject
 	err := c.call(ctx, "Fetch", paywarden.CapabilityRead, func(ctx context.Context, _ *stripe.Client, key string) error {
-		return c.backend.Call(http.MethodGet, stripe.FormatURLPath(path, id), key, &stripe.Params{Context: ctx}, &obj)
+		params := &fetchParams{Params: stripe.Params{Context: ctx}}
+		for _, e := range kind.Expand {
+			params.Expand = append(params.Expand, stripe.String(e))
+		}
+		return c.backend.Call(http.MethodGet, stripe.FormatURLPath(kind.Path+"/%s", id), key, params, &obj)
 	})
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -419,5 +420,42 @@ func TestTrace(t *testing.T) {
 	}
 	if tr.Attempts() != 2 || tr.LastRequestID() != "req_ok" {
 		t.Errorf("got %d attempts, last request id %q; want 2, req_ok", tr.Attempts(), tr.LastRequestID())
+	}
+}
+
+// Fetch reads each mirrored type at its kind's path with the read key,
+// asking for the kind's expansions: a subscription's discounts come with
+// their coupons.
+func TestFetchPaths(t *testing.T) {
+	f := newFaultServer(t, ok(`{"id":"x_1","object":"thing"}`))
+	c := newFaultClient(t, f.URL)
+	for _, typ := range paywarden.MirroredTypes {
+		if _, err := c.Fetch(context.Background(), typ, "x_1"); err != nil {
+			t.Fatalf("Fetch(%s): %v", typ, err)
+		}
+	}
+	reqs := f.requests()
+	if len(reqs) != len(paywarden.MirroredTypes) {
+		t.Fatalf("got %d requests, want %d", len(reqs), len(paywarden.MirroredTypes))
+	}
+	for i, typ := range paywarden.MirroredTypes {
+		k, _ := paywarden.MirrorKindOf(typ)
+		r := reqs[i]
+		if r.Method != http.MethodGet || r.Path != k.Path+"/x_1" {
+			t.Errorf("Fetch(%s): got %s %s, want GET %s/x_1", typ, r.Method, r.Path, k.Path)
+		}
+		if r.Authorization != "Bearer "+c.keys[paywarden.CapabilityRead].Reveal() {
+			t.Errorf("Fetch(%s): not sent with the read key", typ)
+		}
+		var got []string
+		for i := range len(r.Form) {
+			got = append(got, r.Form[fmt.Sprintf("expand[%d]", i)]...)
+		}
+		if !slices.Equal(got, k.Expand) {
+			t.Errorf("Fetch(%s): got expand %q, want %q", typ, got, k.Expand)
+		}
+	}
+	if k, _ := paywarden.MirrorKindOf(paywarden.ObjectSubscription); !slices.Contains(k.Expand, "discounts.source.coupon") {
+		t.Errorf("a subscription is fetched without its coupons: %q", k.Expand)
 	}
 }
