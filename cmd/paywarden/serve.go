@@ -113,7 +113,7 @@ func runServe(ctx context.Context, e *env) error {
 		AdminAddr: cfg.AdminAddr,
 		TLS:       tlsConfig,
 		Webhooks:  receiver,
-		API:       api.New(api.Options{Store: st, Stripe: sc, Logger: log}).Handler(),
+		API:       api.New(api.Options{Store: st, Stripe: sc, Logger: log, Registerer: reg}).Handler(),
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
 				return err

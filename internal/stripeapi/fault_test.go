@@ -177,7 +177,7 @@ func TestRetryPolicy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFaultServer(t, tt.steps...)
 			c := newFaultClient(t, f.URL)
-			p, err := c.CreatePaymentIntent(context.Background(), "pw-fixed-key", paywarden.PaymentParams{Amount: 2000, Currency: "usd"})
+			p, _, err := c.CreatePaymentIntent(context.Background(), "pw-fixed-key", paywarden.PaymentParams{Amount: 2000, Currency: "usd"})
 			if got := paywarden.ErrorCode(err); got != tt.code {
 				t.Fatalf("got code %q (%v), want %q", got, err, tt.code)
 			}
@@ -214,7 +214,7 @@ func TestRetryPolicy(t *testing.T) {
 func TestRetryAfterHonoured(t *testing.T) {
 	f := newFaultServer(t, stripeError(429, map[string]string{"Retry-After": "3"}, errBody("rate_limit", "rate_limit", "", "")), ok(okPayment))
 	c := newFaultClient(t, f.URL)
-	if _, err := c.CreatePaymentIntent(context.Background(), "k", paywarden.PaymentParams{Amount: 100, Currency: "usd"}); err != nil {
+	if _, _, err := c.CreatePaymentIntent(context.Background(), "k", paywarden.PaymentParams{Amount: 100, Currency: "usd"}); err != nil {
 		t.Fatal(err)
 	}
 	if len(c.sleeps) != 1 || c.sleeps[0] < 3*time.Second {
@@ -257,7 +257,7 @@ func TestRetryWithinDeadline(t *testing.T) {
 func TestCardDeclined(t *testing.T) {
 	f := newFaultServer(t, stripeError(402, nil, `{"error":{"type":"card_error","code":"card_declined","decline_code":"insufficient_funds","message":"Your card has insufficient funds.","charge":"ch_1"}}`))
 	c := newFaultClient(t, f.URL)
-	_, err := c.CreatePaymentIntent(context.Background(), "k", paywarden.PaymentParams{Amount: 100, Currency: "usd", Confirm: true})
+	_, _, err := c.CreatePaymentIntent(context.Background(), "k", paywarden.PaymentParams{Amount: 100, Currency: "usd", Confirm: true})
 	var pe *paywarden.Error
 	if !errors.As(err, &pe) {
 		t.Fatalf("got %v, want *paywarden.Error", err)
@@ -271,7 +271,7 @@ func TestCardDeclined(t *testing.T) {
 func TestUnauthorizedAlerts(t *testing.T) {
 	f := newFaultServer(t, stripeError(401, nil, errBody("invalid_request_error", "", "", "Invalid API Key provided: "+testKey("rk", "p").Reveal())))
 	c := newFaultClient(t, f.URL)
-	_, err := c.CreateCustomer(context.Background(), "k", paywarden.CustomerParams{Email: "a@example.com"})
+	_, _, err := c.CreateCustomer(context.Background(), "k", paywarden.CustomerParams{Email: "a@example.com"})
 	if paywarden.ErrorCode(err) != paywarden.ESTRIPEMISCONFIGURED {
 		t.Fatalf("got %v, want stripe_misconfigured", err)
 	}
@@ -287,7 +287,7 @@ func TestForbiddenNamesPermission(t *testing.T) {
 	msg := "The provided key '" + testKey("rk", "p").Reveal() + "' does not have the required permissions for this endpoint on account 'acct_1'. Having the 'rak_payment_intent_write' permission would allow this request to continue."
 	f := newFaultServer(t, stripeError(403, nil, errBody("invalid_request_error", "", "", msg)))
 	c := newFaultClient(t, f.URL)
-	_, err := c.CreatePaymentIntent(context.Background(), "k", paywarden.PaymentParams{Amount: 100, Currency: "usd"})
+	_, _, err := c.CreatePaymentIntent(context.Background(), "k", paywarden.PaymentParams{Amount: 100, Currency: "usd"})
 	if paywarden.ErrorCode(err) != paywarden.ESTRIPEMISCONFIGURED {
 		t.Fatalf("got %v, want stripe_misconfigured", err)
 	}
@@ -303,7 +303,7 @@ func TestForbiddenNamesPermission(t *testing.T) {
 func TestInvalidNamesParam(t *testing.T) {
 	f := newFaultServer(t, stripeError(400, nil, errBody("invalid_request_error", "resource_missing", "customer", "No such customer: 'cus_x'")))
 	c := newFaultClient(t, f.URL)
-	_, err := c.CreateSubscription(context.Background(), "k", paywarden.SubscriptionParams{Customer: "cus_x", Price: "price_1"})
+	_, _, err := c.CreateSubscription(context.Background(), "k", paywarden.SubscriptionParams{Customer: "cus_x", Price: "price_1"})
 	var pe *paywarden.Error
 	if !errors.As(err, &pe) || pe.Code != paywarden.EINVALID || pe.Param != "customer" {
 		t.Fatalf("got %#v, want invalid_request naming customer", err)
