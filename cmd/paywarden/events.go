@@ -32,7 +32,18 @@ ones that were never delivered. Stripe keeps events for 30 days.
 
 Statuses: pending, processed, failed, dead, quarantined. replay sets events back
 to pending; a running serve processes them. The database is PAYWARDEN_DATABASE_URL.
+
+Replaying a quarantined event (one sent at another API version than the pinned
+one) never applies its stored payload as if it were the pinned version: the
+workers re-read its object from Stripe, which answers at the pinned version, and
+mirror that. While Stripe cannot be reached the event fails and is retried; an
+object Stripe no longer has is marked deleted in the mirror. Subscribers receive
+the event as Stripe sent it, its api_version naming its shape. There is no
+--accept-version: a payload of another version is never mirrored.
 `
+
+// quarantineNote is printed when quarantined events are replayed.
+const quarantineNote = "note: quarantined events are not mirrored from their payloads; the workers re-read each object from Stripe at the pinned API version %s\n"
 
 func runEvents(ctx context.Context, e *env) error {
 	if len(e.args) == 0 {
@@ -185,13 +196,14 @@ func eventsShow(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "last error\t%s\n", j.LastError)
 	}
 	if ev.Status == paywarden.EventQuarantined {
-		fmt.Fprintf(tw, "note\tits API version differs from the pinned one; replay it after upgrading\n")
+		fmt.Fprintf(tw, "note\tits API version differs from the pinned one; replay it after upgrading (its object is then re-read from Stripe, not taken from this payload)\n")
 	}
 	return tw.Flush()
 }
 
 func eventsReplay(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("events replay", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), eventsUsage) }
 	status := fs.String("status", "", "replay every event of this `status`")
 	if err := parseFlags(fs, args, e.stdout); err != nil {
 		return err
@@ -213,12 +225,22 @@ func eventsReplay(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%d %s event(s) set back to pending\n", n, *status)
+		if paywarden.EventStatus(*status) == paywarden.EventQuarantined && n > 0 {
+			fmt.Fprintf(e.stdout, quarantineNote, stripeapi.APIVersion)
+		}
 		return nil
 	}
-	if err := st.ReplayEvent(ctx, fs.Arg(0)); err != nil {
+	ev, err := st.Event(ctx, fs.Arg(0))
+	if err != nil {
 		return eventError(err)
 	}
-	fmt.Fprintf(e.stdout, "%s set back to pending\n", fs.Arg(0))
+	if err := st.ReplayEvent(ctx, ev.ID); err != nil {
+		return eventError(err)
+	}
+	fmt.Fprintf(e.stdout, "%s set back to pending\n", ev.ID)
+	if ev.Status == paywarden.EventQuarantined {
+		fmt.Fprintf(e.stdout, quarantineNote, stripeapi.APIVersion)
+	}
 	return nil
 }
 

@@ -84,11 +84,12 @@ func runServe(ctx context.Context, e *env) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	proc := eventproc.New(eventproc.Options{
-		Store:   st,
-		Fetcher: sc,
-		Logger:  log,
-		Metrics: eventproc.NewMetrics(reg),
-		Owner:   ownerName(),
+		Store:      st,
+		Fetcher:    sc,
+		APIVersion: stripeapi.APIVersion,
+		Logger:     log,
+		Metrics:    eventproc.NewMetrics(reg),
+		Owner:      ownerName(),
 
 		Subscribers: cfg.Subscribers,
 		Registerer:  reg,
