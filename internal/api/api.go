@@ -39,9 +39,12 @@ type Store interface {
 	ListEvents(ctx context.Context, f paywarden.EventFilter) ([]*paywarden.Event, error)
 	ReplayEvent(ctx context.Context, id string) error
 
-	// ListObjects and UpsertObjects are those of paywarden.MirrorStore.
-	ListObjects(ctx context.Context, f paywarden.MirrorFilter) ([]*paywarden.MirrorObject, error)
+	// UpsertObjects is that of paywarden.MirrorStore: the write-through of
+	// what Stripe answered to a change.
 	UpsertObjects(ctx context.Context, objs []*paywarden.MirrorObject) (written []bool, err error)
+
+	// ListObjects is that of paywarden.MirrorStore.
+	ListObjects(ctx context.Context, f paywarden.MirrorFilter) ([]*paywarden.MirrorObject, error)
 }
 
 // Stripe is what the API needs of Stripe; *stripeapi.Client has it. Each
