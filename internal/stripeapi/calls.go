@@ -304,6 +304,16 @@ func (c *Client) Verify(ctx context.Context, key paywarden.Secret) error {
 	return err
 }
 
+// fetchPath returns the API path of an object of a mirrored type (its
+// kind's Path and the id), or false for a type paywarden does not mirror.
+func fetchPath(objectType string) (string, bool) {
+	k, ok := paywarden.MirrorKindOf(objectType)
+	if !ok || !slices.Contains(paywarden.MirroredTypes, objectType) {
+		return "", false
+	}
+	return k.Path + "/%s", true
+}
+
 // rawObject keeps the JSON of an object the SDK fetched.
 type rawObject struct{ stripe.APIResource }
 
@@ -320,10 +330,11 @@ type fetchParams struct {
 // expansions are those of the type's paywarden.MirrorKind. EINVALID for a
 // type paywarden does not mirror.
 func (c *Client) Fetch(ctx context.Context, objectType, id string) ([]byte, error) {
-	kind, ok := paywarden.MirrorKindOf(objectType)
-	if !ok || !slices.Contains(paywarden.MirroredTypes, objectType) {
+	path, ok := fetchPath(objectType)
+	if !ok {
 		return nil, paywarden.Errorf(paywarden.EINVALID, "paywarden does not fetch objects of type %q", objectType)
 	}
+	kind, _ := paywarden.MirrorKindOf(objectType)
 	if id == "" {
 		return nil, paywarden.Errorf(paywarden.EINVALID, "an object id is required")
 	}
@@ -333,7 +344,7 @@ func (c *Client) Fetch(ctx context.Context, objectType, id string) ([]byte, erro
 		for _, e := range kind.Expand {
 			params.Expand = append(params.Expand, stripe.String(e))
 		}
-		return c.backend.Call(http.MethodGet, stripe.FormatURLPath(kind.Path+"/%s", id), key, params, &obj)
+		return c.backend.Call(http.MethodGet, stripe.FormatURLPath(path, id), key, params, &obj)
 	})
 	if err != nil {
 		return nil, err
