@@ -11,8 +11,13 @@ ADVISORY ?= ../shared/data/advisories/go
 
 all: build
 
+# The version and commit come from git; 'paywarden version' prints them.
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
 build:
-	$(GO) build -o $(BIN)/paywarden ./cmd/paywarden
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/paywarden ./cmd/paywarden
 
 # run: the server in development mode, SQLite, against a local stripe-mock.
 run: build

@@ -56,10 +56,29 @@ type Event struct {
 }
 
 // Validate checks what a store would otherwise reject, so that the error
-// says which event and why. EINVALID.
+// says which event and why, and so that every store refuses the same
+// events: the envelope's strings must be printable text of bounded length
+// (a NUL that SQLite would keep, PostgreSQL refuses). EINVALID.
 func (e *Event) Validate() error {
 	if e == nil || e.ID == "" {
 		return Errorf(EINVALID, "an event needs an id")
+	}
+	if err := checkText("an event", "id", e.ID, MaxIDLen); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{
+		{"type", e.Type, MaxTypeLen},
+		{"api_version", e.APIVersion, MaxTypeLen},
+		{"data.object.id", e.ObjectID, MaxIDLen},
+		{"data.object.object", e.ObjectType, MaxTypeLen},
+		{"endpoint", e.Endpoint, MaxIDLen},
+	} {
+		if err := checkText("event "+e.ID, f.name, f.value, f.max); err != nil {
+			return err
+		}
 	}
 	if e.Status != "" && !e.Status.Valid() {
 		return Errorf(EINVALID, "event %s: unknown status %q", e.ID, e.Status)
@@ -111,23 +130,6 @@ type EventFilter struct {
 	// (events are listed newest first).
 	StartingAfter string
 	Limit         int // default 100
-}
-
-// Validate returns EINVALID for an unknown Status.
-func (f *EventFilter) Validate() error {
-	if f.Status != "" {
-		return f.Status.Validate()
-	}
-	return nil
-}
-
-// WithDefaults returns f with a Limit that is not positive replaced by
-// DefaultListLimit.
-func (f EventFilter) WithDefaults() EventFilter {
-	if f.Limit <= 0 {
-		f.Limit = DefaultListLimit
-	}
-	return f
 }
 
 // ValidateClaim checks the arguments of ClaimEvents. EINVALID if owner is

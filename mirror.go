@@ -68,6 +68,25 @@ func (o *MirrorObject) Validate() error {
 	if o == nil || o.Type == "" || o.ID == "" {
 		return Errorf(EINVALID, "a mirror object needs a type and an id")
 	}
+	if err := checkText("a mirror object", "id", o.ID, MaxIDLen); err != nil {
+		return err
+	}
+	if err := checkText("a mirror object", "object", o.Type, MaxTypeLen); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{
+		{"customer", o.Customer, MaxIDLen},
+		{"status", o.Status, MaxTypeLen},
+		{"currency", o.Currency, MaxTypeLen},
+		{"event", o.EventID, MaxIDLen},
+	} {
+		if err := checkText(o.Type+" "+o.ID, f.name, f.value, f.max); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

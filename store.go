@@ -11,6 +11,8 @@ type Store interface {
 	TokenStore
 	IdempotencyStore
 	KeyStore
+	SessionStore
+	EventQueryStore
 
 	// Migrate applies pending migrations and returns how many it applied.
 	// On PostgreSQL it holds an advisory lock, so replicas may call it at once.

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // Scopes of internal API tokens (PRODUCT.md §5).
@@ -61,6 +60,14 @@ func (t *Token) Revoked() bool { return !t.RevokedAt.IsZero() }
 func (t *Token) Validate() error {
 	if t.ID == "" || len(t.Hash) == 0 {
 		return Errorf(EINVALID, "a token needs an id and a hash")
+	}
+	if err := checkText("a token", "name", t.Name, MaxTypeLen); err != nil {
+		return err
+	}
+	if LooksLikeSecret(t.Name) {
+		// The name is stored and listed in the clear: refuse it, and never
+		// repeat it in the error.
+		return Errorf(EINVALID, "a token's name must not hold a key, secret or token")
 	}
 	for _, s := range t.Scopes {
 		if s == "" {
@@ -171,8 +178,11 @@ const tokenBytes = 32
 // which holds only its SHA-256. Scopes are checked, deduplicated and sorted.
 func NewToken(name string, scopes []string) (token string, t *Token, err error) {
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 || strings.ContainsFunc(name, unicode.IsControl) {
+	if name == "" || len(name) > 100 || !PrintableText(name) {
 		return "", nil, Errorf(EINVALID, "a token name of 1 to 100 printable characters is required")
+	}
+	if LooksLikeSecret(name) {
+		return "", nil, Errorf(EINVALID, "a token's name must not hold a key, secret or token")
 	}
 	if len(scopes) == 0 {
 		return "", nil, Errorf(EINVALID, "at least one scope is required (%s)", strings.Join(Scopes, ", "))
@@ -181,6 +191,9 @@ func NewToken(name string, scopes []string) (token string, t *Token, err error) 
 	for _, s := range scopes {
 		s = strings.TrimSpace(s)
 		if !ValidScope(s) {
+			if LooksLikeSecret(s) || !PrintableText(s) {
+				return "", nil, Errorf(EINVALID, "unknown scope (want %s)", strings.Join(Scopes, ", "))
+			}
 			return "", nil, Errorf(EINVALID, "unknown scope %q (want %s)", s, strings.Join(Scopes, ", "))
 		}
 		clean = append(clean, s)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,26 +22,28 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 // prints the report and turns it into an exit code: 0 clean or below
 // --fail-on, 1 findings at or above it, 2 usage error, 3 scan incomplete.
 func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
+	c := newCmdline("audit", "scan repositories for Stripe security mistakes: secrets, API versions, webhooks, errors, dependencies").
+		optArg("PATH", "a directory or git repository to scan (default .)", true).
+		note("Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, 3 scan incomplete. NO_COLOR disables colour.\n"+
+			"Each scanned tree's "+audit.ConfigFile+" gives defaults that flags override. See docs/AUDIT.md.").
+		example("paywarden audit . --format sarif --fail-on medium > audit.sarif", "paywarden audit --history --baseline .paywarden-baseline.json")
+	fs := c.fs
 	format := fs.String("format", "text", "output `format`: text, json or sarif")
 	failOn := fs.String("fail-on", "", "lowest `severity` that fails the run: low, medium, high or critical (default high)")
 	history := fs.Bool("history", false, "also scan every blob in git history for secrets")
 	baseline := fs.String("baseline", "", "ignore the findings listed in this baseline `file`")
 	writeBaseline := fs.String("write-baseline", "", "write every finding to this baseline `file` and exit 0")
-	advisoryDB := fs.String("advisory-db", "", "`folder` of OSV advisories (JSON or YAML); default $PAYWARDEN_ADVISORY_DB, else the embedded snapshot")
+	advisoryDB := fs.String("advisory-db", "", "`FOLDER` of OSV advisories, JSON or YAML (default the embedded snapshot; env PAYWARDEN_ADVISORY_DB)")
 	online := fs.Bool("online", false, "also ask the online OSV service about dependencies, when reachable")
 	rules := fs.String("rules", "", "comma-separated rule ids or families (secrets, apiversion, webhooks, errors, deps); default all")
 	noConfig := fs.Bool("no-config", false, "do not read "+audit.ConfigFile+" from the scanned trees")
 	var exclude stringList
 	fs.Var(&exclude, "exclude", "skip files matching this .gitignore-style `pattern` (repeatable)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: paywarden audit [flags] [PATH...]\n\nScan repositories for Stripe security mistakes.\nExit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, 3 scan incomplete.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	paths, err := parseInterleaved(fs, args, stdout)
-	if err != nil {
+	if err := c.parse(&env{args: args, getenv: getenv, stdout: stdout, stderr: stderr}); err != nil {
 		return err
 	}
+	paths := c.Args
+	var err error
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
@@ -171,26 +172,6 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		return problemsFound()
 	}
 	return nil
-}
-
-// parseInterleaved parses flags that may come before or after the paths,
-// as in "paywarden audit . --format json".
-func parseInterleaved(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, error) {
-	var paths []string
-	for {
-		if err := parseFlags(fs, args, stdout); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return paths, nil
-		}
-		if rest[0] == "--" {
-			return append(paths, rest[1:]...), nil
-		}
-		paths = append(paths, rest[0])
-		args = rest[1:]
-	}
 }
 
 // isTerminal reports whether f is a character device, such as a terminal.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"log/slog"
 
 	"github.com/paywarden/paywarden"
@@ -20,30 +19,29 @@ type setup struct {
 	red *logging.Redactor
 }
 
-// loadConfig loads the configuration for a command whose flags are in fs.
-// Errors are configuration errors (exit 2); -h and --help print fs's flags.
-func loadConfig(ctx context.Context, e *env, fs *flag.FlagSet, opts ...config.Option) (*setup, error) {
-	fs.SetOutput(e.stdout)
-	opts = append([]config.Option{config.WithFlagSet(fs), config.WithDotEnv(".env"), config.WithContext(ctx)}, opts...)
-	cfg, err := config.Load(e.args, e.getenv, opts...)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil, err
+// newSetup makes the logger of a loaded configuration and logs its
+// warnings.
+func newSetup(e *env, cfg *config.Config) *setup {
+	red := e.red
+	if red == nil {
+		red = logging.NewRedactor()
 	}
-	if err != nil {
-		return nil, configError(err)
-	}
-	red := logging.NewRedactor(cfg.RedactValues()...)
-	log := logging.New(e.stderr, cfg.LogFormat, cfg.LogLevel, red)
+	red.Add(cfg.RedactValues()...)
+	// The handler redacts each record itself: it writes to the raw stderr
+	// rather than through the line redactor a second time.
+	log := logging.New(e.logOut(), cfg.LogFormat, cfg.LogLevel, red)
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
-	return &setup{cfg: cfg, log: log, red: red}, nil
+	return &setup{cfg: cfg, log: log, red: red}
 }
 
-// store opens the configured database. When migrate is true pending
-// migrations are applied; otherwise they stop the command with advice.
+// store opens the configured database. When migrate is true it is created
+// if need be and pending migrations are applied; otherwise a database that
+// does not exist is not created, and pending migrations stop the command
+// with advice.
 func (s *setup) store(ctx context.Context, migrate bool) (paywarden.Store, error) {
-	st, err := openStore(ctx, s.cfg.DatabaseURL.Reveal(), s.log)
+	st, err := openStore(ctx, s.cfg.DatabaseURL.Reveal(), s.log, !migrate)
 	if err != nil {
 		return nil, s.safe(err)
 	}
@@ -66,19 +64,6 @@ func (s *setup) store(ctx context.Context, migrate bool) (paywarden.Store, error
 		return nil, configError(errors.New("the database has pending migrations: run 'paywarden migrate' first"))
 	}
 	return st, nil
-}
-
-// envStore opens the database for a subcommand that parsed its own flags:
-// the configuration comes from the environment and .env, without Stripe
-// secrets. devMigrates applies pending migrations in development.
-func envStore(ctx context.Context, e *env, name string, devMigrates bool) (paywarden.Store, error) {
-	ce := *e
-	ce.args = nil
-	s, err := loadConfig(ctx, &ce, flag.NewFlagSet(name, flag.ContinueOnError), config.WithoutSecrets())
-	if err != nil {
-		return nil, err
-	}
-	return s.store(ctx, devMigrates && !s.cfg.Production())
 }
 
 // stripeClient returns the Stripe client of the configured keys.

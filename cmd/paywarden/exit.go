@@ -59,19 +59,3 @@ func report(w io.Writer, err error) int {
 	fmt.Fprintf(w, "paywarden: %s\n", msg)
 	return code
 }
-
-// parseFlags parses args with fs, whose errors become usage errors.
-// For -h and --help it prints the flags on stdout and returns flag.ErrHelp,
-// which report treats as success.
-func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return err
-		}
-		return usageErrorf("%s: %v", fs.Name(), err)
-	}
-	return nil
-}

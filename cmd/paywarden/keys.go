@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"slices"
 	"text/tabwriter"
@@ -13,76 +12,62 @@ import (
 )
 
 func init() {
-	commands["keys"] = command{summary: "show key fingerprints and ages, or verify keys against Stripe", run: runKeys}
+	commands["keys"] = command{summary: "show key fingerprints and ages, or verify keys against Stripe", run: keysGroup.run}
 }
+
+var keysGroup = group{name: "keys", purpose: "describe the configured Stripe keys (never their values) and prove they work", subs: []subcommand{
+	{"status", "fingerprint, source, kind, mode, first seen, age and rotation due of each key", keysStatus},
+	{"verify", "prove each key works with one call to Stripe; exit 1 when one does not", keysVerify},
+}}
 
 // rotationAge is when a key is reported due for rotation.
 const rotationAge = 90 * 24 * time.Hour
 
-const keysUsage = `Usage:
-  paywarden keys status [--format text|json]
-  paywarden keys verify
-
-status lists the configured Stripe keys by capability: fingerprint (never the value),
-source, kind, mode, when paywarden first saw the key, its age, and whether rotation is
-due (older than 90 days). verify proves each key works with one call to Stripe; it exits
-1 when a key does not.
-`
-
-func runKeys(ctx context.Context, e *env) error {
-	if len(e.args) == 0 {
-		fmt.Fprint(e.stderr, keysUsage)
-		return usageErrorf("keys: want a subcommand: status or verify")
-	}
-	sub, args := e.args[0], e.args[1:]
-	switch sub {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(e.stdout, keysUsage)
-		return nil
-	case "status":
-		return keysStatus(ctx, e, args)
-	case "verify":
-		return keysVerify(ctx, e, args)
-	}
-	fmt.Fprint(e.stderr, keysUsage)
-	return usageErrorf("keys: unknown subcommand %q", sub)
-}
+// keysSettings are the flags of the keys commands: they need the keys and,
+// for first-seen dates, the database, nothing else.
+var keysSettings = []string{config.VarEnv, config.VarDatabaseURL, config.VarStripeAPIBase, config.VarLogLevel, config.VarLogFormat}
 
 // keyStatus is one line of keys status.
 type keyStatus struct {
-	Capability  string    `json:"capability"`
-	Fingerprint string    `json:"fingerprint"`
-	Source      string    `json:"source"`
-	Kind        string    `json:"kind"`
-	Mode        string    `json:"mode"`
-	FirstSeen   time.Time `json:"first_seen"`
-	AgeDays     int       `json:"age_days"`
-	RotationDue bool      `json:"rotation_due"`
+	Capability  string     `json:"capability"`
+	Fingerprint string     `json:"fingerprint"`
+	Source      string     `json:"source"`
+	Kind        string     `json:"kind"`
+	Mode        string     `json:"mode"`
+	FirstSeen   *time.Time `json:"first_seen"` // nil without a database
+	AgeDays     int        `json:"age_days"`
+	RotationDue bool       `json:"rotation_due"`
 }
 
-func keysStatus(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("keys status", flag.ContinueOnError)
-	format := formatFlag(fs)
-	ce := *e
-	ce.args = args
-	s, err := loadConfig(ctx, &ce, fs, config.WithoutListener())
+func keysStatus(ctx context.Context, e *env) error {
+	c := newCmdline("keys status", "list the configured Stripe keys by capability: fingerprint (never the value), source, kind, mode, first seen, age, rotation due").
+		note("Only the keys are needed (STRIPE_SECRET_KEY and the optional PAYWARDEN_*_KEY, or their _FILE forms). First-seen dates come from\n"+
+			"the database when it exists; a key is due for rotation after 90 days.").
+		example("paywarden keys status --config var/paywarden-dev.toml", "STRIPE_SECRET_KEY_FILE=/run/secrets/stripe paywarden keys status --format json")
+	format := c.format()
+	c.settings(keysSettings...)
+	if err := c.parse(e); err != nil {
+		return err
+	}
+	if err := c.checkFormat(*format); err != nil {
+		return err
+	}
+	s, err := c.load(ctx, e, config.WithKeysOnly(), config.WithAnyMode())
 	if err != nil {
 		return err
 	}
-	if err := checkFormat(*format); err != nil {
-		return err
-	}
-	st, err := s.store(ctx, !s.cfg.Production())
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	// Recording here too means a key's age counts from the first time any
-	// paywarden command saw it.
-	recordKeys(ctx, s.log, st, s.cfg.Secrets)
-	records, err := st.Keys(ctx)
-	if err != nil {
-		return s.safe(err)
+	var records []*paywarden.KeyRecord
+	if st, err := s.store(ctx, false); err != nil {
+		fmt.Fprintf(e.stderr, "paywarden: keys status: first seen and age unknown: %s\n", s.safe(err))
+	} else {
+		// Recording here too means a key's age counts from the first time
+		// any paywarden command saw it.
+		recordKeys(ctx, s.log, st, s.cfg.Secrets)
+		records, err = st.Keys(ctx)
+		st.Close()
+		if err != nil {
+			return s.safe(err)
+		}
 	}
 	now := time.Now()
 	var out []keyStatus
@@ -91,11 +76,13 @@ func keysStatus(ctx context.Context, e *env, args []string) error {
 			Kind: string(k.Info.Kind), Mode: k.Info.Mode()}
 		for _, r := range records {
 			if r.Fingerprint == ks.Fingerprint && r.Capability == c {
-				ks.FirstSeen = r.FirstSeen
+				ks.FirstSeen = &r.FirstSeen
 			}
 		}
-		age := now.Sub(ks.FirstSeen)
-		ks.AgeDays, ks.RotationDue = int(age.Hours()/24), age > rotationAge
+		if ks.FirstSeen != nil {
+			age := now.Sub(*ks.FirstSeen)
+			ks.AgeDays, ks.RotationDue = int(age.Hours()/24), age > rotationAge
+		}
 		out = append(out, ks)
 	}
 	slices.SortFunc(out, func(a, b keyStatus) int { return capabilityOrder(a.Capability) - capabilityOrder(b.Capability) })
@@ -109,8 +96,11 @@ func keysStatus(ctx context.Context, e *env, args []string) error {
 		if k.RotationDue {
 			due = "due"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%dd\t%s\n", k.Capability, k.Fingerprint, k.Kind, k.Mode, k.Source,
-			k.FirstSeen.Format(time.DateOnly), k.AgeDays, due)
+		seen, age := "unknown", "-"
+		if k.FirstSeen != nil {
+			seen, age = k.FirstSeen.Format(time.DateOnly), fmt.Sprintf("%dd", k.AgeDays)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.Capability, k.Fingerprint, k.Kind, k.Mode, k.Source, seen, age, due)
 	}
 	return tw.Flush()
 }
@@ -120,11 +110,26 @@ func capabilityOrder(c string) int {
 		paywarden.CapabilityBilling, paywarden.CapabilityRead}, c)
 }
 
-func keysVerify(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("keys verify", flag.ContinueOnError)
-	ce := *e
-	ce.args = args
-	s, err := loadConfig(ctx, &ce, fs, config.WithoutListener())
+// keyVerified is one line of keys verify.
+type keyVerified struct {
+	Capability  string `json:"capability"`
+	Fingerprint string `json:"fingerprint"`
+	OK          bool   `json:"ok"`
+	Error       string `json:"error,omitempty"`
+}
+
+func keysVerify(ctx context.Context, e *env) error {
+	c := newCmdline("keys verify", "prove each configured Stripe key works with one read call to Stripe; exit 1 when one does not").
+		example("paywarden keys verify", "paywarden keys verify --format json")
+	format := c.format()
+	c.settings(keysSettings...)
+	if err := c.parse(e); err != nil {
+		return err
+	}
+	if err := c.checkFormat(*format); err != nil {
+		return err
+	}
+	s, err := c.load(ctx, e, config.WithKeysOnly(), config.WithAnyMode())
 	if err != nil {
 		return err
 	}
@@ -139,14 +144,27 @@ func keysVerify(ctx context.Context, e *env, args []string) error {
 	}
 	slices.SortFunc(caps, func(a, b string) int { return capabilityOrder(a) - capabilityOrder(b) })
 	failed := false
+	out := []keyVerified{}
 	for _, c := range caps {
 		k := keys[c]
+		v := keyVerified{Capability: c, Fingerprint: k.Value.Fingerprint(), OK: true}
 		if err := sc.Verify(ctx, k.Value); err != nil {
-			failed = true
-			fmt.Fprintf(e.stdout, "%-9s %s  FAILED: %s\n", c, k.Value.Fingerprint(), paywarden.ErrorMessage(err))
-			continue
+			failed, v.OK, v.Error = true, false, paywarden.ErrorMessage(err)
 		}
-		fmt.Fprintf(e.stdout, "%-9s %s  ok\n", c, k.Value.Fingerprint())
+		out = append(out, v)
+	}
+	if *format == "json" {
+		if err := writeJSON(e.stdout, out); err != nil {
+			return err
+		}
+	} else {
+		for _, v := range out {
+			if v.OK {
+				fmt.Fprintf(e.stdout, "%-9s %s  ok\n", v.Capability, v.Fingerprint)
+			} else {
+				fmt.Fprintf(e.stdout, "%-9s %s  FAILED: %s\n", v.Capability, v.Fingerprint, v.Error)
+			}
+		}
 	}
 	if failed {
 		return problemsFound()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,7 +42,20 @@ func TestKeysCommand(t *testing.T) {
 		return out.String(), errb.String(), report(&errb, err)
 	}
 
+	// keys status never creates a database: without one it still lists
+	// the keys, with first-seen dates unknown.
 	out, stderr, code := cmd("status", "--format", "json")
+	if code != 0 || !strings.Contains(stderr, "no database") || !strings.Contains(out, `"first_seen": null`) {
+		t.Fatalf("status without a database: exit %d, stderr %q, stdout %q; want 0, a note that none exists and no first-seen date", code, stderr, out)
+	}
+	if _, err := os.Stat(strings.TrimPrefix(env["PAYWARDEN_DATABASE_URL"], "sqlite:")); err == nil {
+		t.Fatal("keys status created a database")
+	}
+	var mig bytes.Buffer
+	if err := run(context.Background(), []string{"migrate"}, func(k string) string { return env[k] }, nil, &mig, &mig); err != nil {
+		t.Fatalf("migrate: %v: %s", err, mig.String())
+	}
+	out, stderr, code = cmd("status", "--format", "json")
 	if code != 0 {
 		t.Fatalf("status: exit %d: %s", code, stderr)
 	}
@@ -52,7 +66,7 @@ func TestKeysCommand(t *testing.T) {
 	if len(got) != 2 || got[0].Capability != "default" || got[1].Capability != "read" {
 		t.Fatalf("status: got %+v, want default and read", got)
 	}
-	if got[0].Fingerprint != paywarden.NewSecret(good).Fingerprint() || got[1].Kind != "restricted" || got[0].FirstSeen.IsZero() {
+	if got[0].Fingerprint != paywarden.NewSecret(good).Fingerprint() || got[1].Kind != "restricted" || got[0].FirstSeen == nil {
 		t.Errorf("status: got %+v", got)
 	}
 	if got[0].RotationDue {

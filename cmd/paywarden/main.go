@@ -7,11 +7,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/paywarden/paywarden/internal/logging"
 )
 
 func main() {
@@ -23,7 +27,24 @@ func main() {
 
 // run executes one paywarden command. It reads the environment only through
 // getenv so that tests never touch the process environment.
+//
+// Every line it writes passes the redactor: the shapes of Stripe keys,
+// webhook secrets, tokens and client secrets, and each secret value the
+// configuration loads, even in text that quotes a user's input back (an
+// unknown command, a missing variable named by a key pasted in its place).
+// Only the token that tokens create shows once, and the log handler (which
+// redacts each record), write past it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	red := logging.NewRedactor()
+	out, errOut := logging.Writer(stdout, red), logging.Writer(stderr, red)
+	defer errOut.Flush()
+	defer out.Flush()
+	e := &env{getenv: getenv, stdin: stdin, stdout: out, stderr: errOut, red: red, rawStdout: stdout, rawStderr: stderr}
+	return e.safe(runCommand(ctx, args, e))
+}
+
+func runCommand(ctx context.Context, args []string, e *env) error {
+	getenv, stdout, stderr := e.getenv, e.stdout, e.stderr
 	if len(args) == 0 {
 		usage(stderr)
 		return usageErrorf("no command given")
@@ -33,15 +54,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return nil
-	case "version":
-		return runVersion(rest, stdout, stderr)
+	case "version", "--version", "-version":
+		return runVersion(e.with(rest))
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
-	case "doctor", "sync", "report":
+	case "sync", "report":
 		return usageErrorf("%s is not implemented in this version of paywarden", cmd)
 	default:
 		if c, ok := commands[cmd]; ok {
-			return c.run(ctx, &env{args: rest, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr})
+			return c.run(ctx, e.with(rest))
 		}
 		usage(stderr)
 		return usageErrorf("unknown command %q", cmd)
@@ -53,7 +74,54 @@ type env struct {
 	args           []string
 	getenv         func(string) string
 	stdin          io.Reader
-	stdout, stderr io.Writer
+	stdout, stderr io.Writer // every line scrubbed by red
+
+	red *logging.Redactor
+	// rawStdout is for the one secret a command must show: the token
+	// tokens create prints once. rawStderr is for the log handler, which
+	// redacts each record with red itself.
+	rawStdout, rawStderr io.Writer
+}
+
+// with returns a copy of e with args.
+func (e *env) with(args []string) *env {
+	c := *e
+	c.args = args
+	return &c
+}
+
+// logOut is where the log handler writes.
+func (e *env) logOut() io.Writer {
+	if e.rawStderr != nil {
+		return e.rawStderr
+	}
+	return e.stderr
+}
+
+// secretOut is where the one secret a command shows is written.
+func (e *env) secretOut() io.Writer {
+	if e.rawStdout != nil {
+		return e.rawStdout
+	}
+	return e.stdout
+}
+
+// safe scrubs the error's text with red: report prints it.
+func (e *env) safe(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err == nil {
+			return err
+		}
+		return &exitError{code: ee.code, err: errors.New(e.red.String(ee.err.Error()))}
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return errors.New(e.red.String(err.Error()))
 }
 
 // command is a server-side command: one that loads the configuration.
@@ -79,9 +147,12 @@ Commands:
   keys       show key fingerprints and ages, or verify keys against Stripe
   tokens     create, list and revoke internal API tokens
   events     list, show, replay and reconcile webhook events
-  version    print version information
+  doctor     check configuration and posture; --online also asks Stripe
+  version    print version information (also --version)
 
-Run 'paywarden <command> --help' for a command's flags.
+Run 'paywarden <command> --help' for a command's arguments, flags and an example.
+Flags go before or after arguments. Every setting has a flag, an environment
+variable and a config file key (--config FILE): see docs/CONFIGURATION.md.
 Exit codes: 0 success, 1 problems found, 2 usage or configuration error.
 `)
 }

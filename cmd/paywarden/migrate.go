@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 
 	"github.com/paywarden/paywarden/internal/config"
@@ -13,12 +12,18 @@ func init() {
 }
 
 func runMigrate(ctx context.Context, e *env) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	s, err := loadConfig(ctx, e, fs, config.WithoutSecrets())
+	c := newCmdline("migrate", "create the database if need be and apply pending migrations; serve in production refuses to start without it").
+		example("paywarden migrate --database-url sqlite:/var/lib/paywarden/paywarden.db",
+			"PAYWARDEN_DATABASE_URL_FILE=/run/secrets/database_url paywarden migrate")
+	c.database()
+	if err := c.parse(e); err != nil {
+		return err
+	}
+	s, err := c.load(ctx, e, config.WithoutSecrets())
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, s.cfg.DatabaseURL.Reveal(), s.log)
+	st, err := openStore(ctx, s.cfg.DatabaseURL.Reveal(), s.log, false)
 	if err != nil {
 		return s.safe(err)
 	}

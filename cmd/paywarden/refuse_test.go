@@ -323,3 +323,65 @@ func commandsOf(usage string) []string {
 	}
 	return cmds
 }
+
+// TestServeRefusesReadableDatabase: production will not serve a SQLite
+// file its group or others may read (issue 13, finding 7); one line names
+// the file.
+func TestServeRefusesReadableDatabase(t *testing.T) {
+	dir := t.TempDir()
+	live := newLiveKey()
+	env := with(devEnv(dir, "http://127.0.0.1:1"), "PAYWARDEN_ENV", "production", "STRIPE_SECRET_KEY", live,
+		"PAYWARDEN_TLS_TERMINATED_UPSTREAM", "true")
+	if _, errOut, code, _ := runCmd(t, env, "migrate"); code != 0 {
+		t.Fatalf("migrate: exit %d: %s", code, errOut)
+	}
+	path := filepath.Join(dir, "paywarden.db")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := fi.Mode().Perm(); perm != 0o600 {
+		t.Errorf("migrate created the database with mode %04o, want 0600", perm)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code, started := runCmd(t, env, "serve")
+	checkRefused(t, out, errOut, code, started, []string{path, "chmod 600"}, live, env["STRIPE_WEBHOOK_SECRET"])
+}
+
+// TestKeyShapedInputNeverEchoed: wherever paywarden quotes a user's input
+// back (a reference to a variable, an unknown command, an event id, a
+// file path, a config path), a value shaped like a key is scrubbed from
+// every line it writes (issue 13, finding 1).
+func TestKeyShapedInputNeverEchoed(t *testing.T) {
+	dir := t.TempDir()
+	base := devEnv(dir, "http://127.0.0.1:1")
+	live := newLiveKey()
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+	}{
+		{"env reference named by a key", with(base, "STRIPE_SECRET_KEY", "env:"+live), []string{"serve"}},
+		{"vault reference", with(base, "STRIPE_SECRET_KEY", "vault:secret/"+live+"#key"), []string{"serve"}},
+		{"file reference", with(base, "STRIPE_SECRET_KEY", "file:/nonexistent/"+live), []string{"serve"}},
+		{"_FILE path", with(base, "STRIPE_SECRET_KEY", unset, "STRIPE_SECRET_KEY_FILE", "/nonexistent/"+live), []string{"serve"}},
+		{"address", with(base, "PAYWARDEN_ADDR", live+":1"), []string{"serve"}},
+		{"config path", base, []string{"serve", "--config", "/nonexistent/" + live + ".toml"}},
+		{"unknown command", base, []string{live}},
+		{"unknown flag", base, []string{"events", "list", "--" + live}},
+		{"event id", base, []string{"events", "show", live}},
+		{"token name", base, []string{"tokens", "create", "--name", live, "--scope", "admin"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, code, _ := runCmd(t, tc.env, tc.args...)
+			if code == 0 {
+				t.Errorf("exit 0, want a refusal")
+			}
+			if strings.Contains(out+errOut, live[8:]) {
+				t.Errorf("the key got through:\nstdout: %s\nstderr: %s", out, errOut)
+			}
+		})
+	}
+}

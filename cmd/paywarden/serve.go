@@ -6,12 +6,12 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -26,6 +26,7 @@ import (
 	"github.com/paywarden/paywarden/internal/secrets"
 	"github.com/paywarden/paywarden/internal/server"
 	"github.com/paywarden/paywarden/internal/stripeapi"
+	"github.com/paywarden/paywarden/internal/ui"
 	"github.com/paywarden/paywarden/internal/webhook"
 )
 
@@ -34,8 +35,11 @@ func init() {
 }
 
 func runServe(ctx context.Context, e *env) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	s, err := loadConfig(ctx, e, fs)
+	c := serveCmdline()
+	if err := c.parse(e); err != nil {
+		return err
+	}
+	s, err := c.load(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -43,6 +47,9 @@ func runServe(ctx context.Context, e *env) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	if err := checkPrivateDatabase(s); err != nil {
+		return err
+	}
 	tlsConfig, err := serveTLS(s)
 	if err != nil {
 		return configError(err)
@@ -107,6 +114,7 @@ func runServe(ctx context.Context, e *env) error {
 		MaxBody:    cfg.WebhookMaxBody,
 		Livemode:   cfg.Secrets.Livemode(),
 		APIVersion: stripeapi.APIVersion,
+		Known:      func(ep string) bool { return slices.Contains(mgr.Current().Endpoints(), ep) },
 	})
 
 	srv := server.New(server.Options{
@@ -115,6 +123,8 @@ func runServe(ctx context.Context, e *env) error {
 		TLS:       tlsConfig,
 		Webhooks:  receiver,
 		API:       api.New(api.Options{Store: st, Stripe: sc, Logger: log, Registerer: reg}).Handler(),
+		UI: ui.New(ui.Options{Store: st, HashToken: paywarden.HashToken, Redactor: s.red, Gatherer: reg,
+			Logger: log, Posture: postureFunc(cfg, st, reg, keyMaxAge(e))}).Handler(),
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
 				return err
@@ -141,7 +151,10 @@ func runServe(ctx context.Context, e *env) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	wg.Go(func() { defer logging.Recover(log, "secrets"); mgr.Run(workCtx, hup) })
-	wg.Go(func() { defer logging.Recover(log, "idempotency cleanup"); expireIdempotency(workCtx, log, st) })
+	wg.Go(func() {
+		defer logging.Recover(log, "idempotency cleanup")
+		api.ExpireIdempotency(workCtx, log, st, time.Minute)
+	})
 	wg.Go(func() {
 		defer logging.Recover(log, "reconcile")
 		webhook.ReconcileEvery(workCtx, log, sc, st, proc.Wake, stripeapi.APIVersion, cfg.Secrets.Livemode(), time.Hour)
@@ -159,6 +172,19 @@ func runServe(ctx context.Context, e *env) error {
 	wg.Wait()
 	log.Info("paywarden stopped")
 	return s.safe(err)
+}
+
+// serveCmdline is serve's command line: every setting as a flag.
+func serveCmdline() *cmdline {
+	c := newCmdline("serve", "run the HTTPS server: webhook receiver, internal API, health, metrics").
+		note("Secrets are never flags: STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET (and STRIPE_WEBHOOK_SECRET_<NAME>),\n"+
+			"PAYWARDEN_PAYMENTS_KEY, PAYWARDEN_BILLING_KEY, PAYWARDEN_READ_KEY come from the environment, X_FILE, or the config file\n"+
+			"as references (env:, file:, awssm:, vault:). In production pending migrations stop serve: run 'paywarden migrate'.\n"+
+			"See docs/CONFIGURATION.md.").
+		example("paywarden serve --config /etc/paywarden/paywarden.toml",
+			"STRIPE_SECRET_KEY_FILE=/run/secrets/stripe STRIPE_WEBHOOK_SECRET_FILE=/run/secrets/whsec paywarden serve --addr :8443")
+	c.settings()
+	return c
 }
 
 // serveTLS returns the main listener's TLS configuration: the configured
@@ -208,20 +234,4 @@ func ownerName() string {
 	b := make([]byte, 4)
 	rand.Read(b)
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
-}
-
-// expireIdempotency deletes expired idempotency records every hour.
-func expireIdempotency(ctx context.Context, log *slog.Logger, st paywarden.IdempotencyStore) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			if _, err := st.DeleteExpiredIdempotency(ctx, now); err != nil {
-				log.Error("deleting expired idempotency records", "err", err)
-			}
-		}
-	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -12,75 +11,71 @@ import (
 
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/api"
+	"github.com/paywarden/paywarden/internal/config"
 )
 
 func init() {
-	commands["tokens"] = command{
-		summary: "create, list and revoke internal API tokens",
-		run:     runTokens,
-	}
+	commands["tokens"] = command{summary: "create, list and revoke internal API tokens", run: tokensGroup.run}
 }
 
-const tokensUsage = `Usage:
-  paywarden tokens create --name NAME --scope SCOPE[,SCOPE...]
-  paywarden tokens list [--format text|json]
-  paywarden tokens revoke ID
+var tokensGroup = group{name: "tokens", purpose: "create, list and revoke the bearer tokens of the internal API", subs: []subcommand{
+	{"create", "create a token and print it once; paywarden keeps only its SHA-256", tokensCreate},
+	{"list", "list tokens: id, name, scopes, created, last used, revoked", tokensList},
+	{"revoke", "revoke a token by id", tokensRevoke},
+}}
 
-create prints the new token once; paywarden stores only its SHA-256.
-Scopes: ` + "payments:read, payments:write, subscriptions:read, subscriptions:write, reports:read, events:read, events:write, admin" + `
-
-The database is PAYWARDEN_DATABASE_URL (default sqlite:paywarden.db).
-`
-
-func runTokens(ctx context.Context, e *env) error {
-	if len(e.args) == 0 {
-		fmt.Fprint(e.stderr, tokensUsage)
-		return usageErrorf("tokens: want a subcommand: create, list or revoke")
-	}
-	sub, args := e.args[0], e.args[1:]
-	switch sub {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(e.stdout, tokensUsage)
-		return nil
-	case "create":
-		return tokensCreate(ctx, e, args)
-	case "list":
-		return tokensList(ctx, e, args)
-	case "revoke":
-		return tokensRevoke(ctx, e, args)
-	}
-	fmt.Fprint(e.stderr, tokensUsage)
-	return usageErrorf("tokens: unknown subcommand %q", sub)
+// createdToken is what tokens create --format json prints: the only time
+// the token is shown.
+type createdToken struct {
+	ID     string   `json:"id"`
+	Name   string   `json:"name"`
+	Scopes []string `json:"scopes"`
+	Token  string   `json:"token"`
 }
 
-func tokensCreate(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("tokens create", flag.ContinueOnError)
-	name := fs.String("name", "", "a name for the service that will hold the token")
-	scope := fs.String("scope", "", "comma-separated scopes")
-	if err := parseFlags(fs, args, e.stdout); err != nil {
+func tokensCreate(ctx context.Context, e *env) error {
+	c := newCmdline("tokens create", "create an internal API token and print it once on stdout; paywarden stores only its SHA-256").
+		note("Scopes: "+strings.Join(paywarden.Scopes, ", ")+".\n"+
+			"admin allows every route. In development a missing database is created and migrated, as serve does;\n"+
+			"in production run 'paywarden migrate' first.").
+		example("paywarden tokens create --name billing-service --scope payments:read,payments:write",
+			"paywarden tokens create --name dashboard --scope admin --format json")
+	name := c.fs.String("name", "", "`NAME` of the service that will hold the token (required)")
+	scope := c.fs.String("scope", "", "comma-separated `SCOPES` (required; see below)")
+	format := c.format()
+	c.database()
+	if err := c.parse(e); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageErrorf("tokens create: unexpected argument %q", fs.Arg(0))
+	if err := c.checkFormat(*format); err != nil {
+		return err
 	}
 	if *name == "" || *scope == "" {
-		return usageErrorf("tokens create: --name and --scope are required")
+		return c.usageError("--name and --scope are required")
 	}
 	token, rec, err := paywarden.NewToken(*name, api.ParseScopes(*scope))
 	if err != nil {
-		return usageErrorf("tokens create: %s", paywarden.ErrorMessage(err))
+		return c.usageError("%s", paywarden.ErrorMessage(err))
 	}
-	store, err := envStore(ctx, e, "tokens", true)
+	s, err := c.load(ctx, e, config.WithoutSecrets())
+	if err != nil {
+		return err
+	}
+	store, err := s.store(ctx, !s.cfg.Production())
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	if err := store.CreateToken(ctx, rec); err != nil {
-		return fmt.Errorf("tokens create: %w", err)
+		return s.safe(fmt.Errorf("tokens create: %w", err))
+	}
+	if *format == "json" {
+		// The token is the one secret paywarden shows: past the redactor.
+		return writeJSON(e.secretOut(), createdToken{ID: rec.ID, Name: rec.Name, Scopes: rec.Scopes, Token: token})
 	}
 	fmt.Fprintf(e.stderr, "Created token %s (%s) with scopes %s. It is shown once; paywarden keeps only its hash.\n",
 		rec.ID, rec.Name, strings.Join(rec.Scopes, ","))
-	fmt.Fprintln(e.stdout, token)
+	fmt.Fprintln(e.secretOut(), token)
 	return nil
 }
 
@@ -95,26 +90,25 @@ type tokenView struct {
 	RevokedAt  *time.Time `json:"revoked_at"`
 }
 
-func tokensList(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("tokens list", flag.ContinueOnError)
-	format := fs.String("format", "text", "output format: text or json")
-	if err := parseFlags(fs, args, e.stdout); err != nil {
+func tokensList(ctx context.Context, e *env) error {
+	c := newCmdline("tokens list", "list internal API tokens, never the tokens themselves (reads the database only)").
+		example("paywarden tokens list", "paywarden tokens list --format json --database-url sqlite:var/paywarden-dev.db")
+	format := c.format()
+	c.database()
+	if err := c.parse(e); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageErrorf("tokens list: unexpected argument %q", fs.Arg(0))
+	if err := c.checkFormat(*format); err != nil {
+		return err
 	}
-	if *format != "text" && *format != "json" {
-		return usageErrorf("tokens list: --format must be text or json")
-	}
-	store, err := envStore(ctx, e, "tokens", true)
+	store, s, err := c.openExisting(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	toks, err := store.ListTokens(ctx)
 	if err != nil {
-		return fmt.Errorf("tokens list: %w", err)
+		return s.safe(fmt.Errorf("tokens list: %w", err))
 	}
 	if *format == "json" {
 		views := []tokenView{}
@@ -145,20 +139,20 @@ func printTokens(w io.Writer, toks []*paywarden.Token) error {
 	return tw.Flush()
 }
 
-func tokensRevoke(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("tokens revoke", flag.ContinueOnError)
-	if err := parseFlags(fs, args, e.stdout); err != nil {
+func tokensRevoke(ctx context.Context, e *env) error {
+	c := newCmdline("tokens revoke", "revoke an internal API token at once; requests with it answer 401").
+		arg("ID", "the token id (tok_...), as tokens list shows it; never the token itself").
+		example("paywarden tokens revoke tok_8f3a2c1d")
+	c.database()
+	if err := c.parse(e); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usageErrorf("tokens revoke: want exactly one token id (tok_...)")
-	}
-	id := fs.Arg(0)
+	id := c.Args[0]
 	if !strings.HasPrefix(id, "tok_") {
 		// Not echoed: it may be the token itself, pasted by mistake.
-		return usageErrorf("tokens revoke: the argument is not a token id (tok_...); revoke by id, as tokens list shows it")
+		return c.usageError("the argument is not a token id (tok_...); revoke by id, as tokens list shows it")
 	}
-	store, err := envStore(ctx, e, "tokens", true)
+	store, _, err := c.openExisting(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -173,9 +167,7 @@ func tokensRevoke(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// tokensStore opens the store of PAYWARDEN_DATABASE_URL. A database with
-// pending migrations is migrated in development and refused otherwise, as
-// serve does.
+// optTime returns t in UTC, or nil for the zero time.
 func optTime(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil

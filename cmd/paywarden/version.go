@@ -1,26 +1,29 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"io"
 	"runtime"
 	"runtime/debug"
 
 	"github.com/paywarden/paywarden/internal/stripeapi"
 )
 
-// Set by the linker: -ldflags "-X main.version=... -X main.commit=...".
+// Set by the linker; the Makefile's build target stamps them from git:
+// -ldflags "-X main.version=... -X main.commit=...".
 var (
 	version = "dev"
 	commit  = ""
 )
 
-func runVersion(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	if err := parseFlags(fs, args, stdout); err != nil {
-		return err
-	}
+// versionInfo is what version prints.
+type versionInfo struct {
+	Version          string `json:"version"`
+	Commit           string `json:"commit"`
+	Go               string `json:"go"`
+	StripeAPIVersion string `json:"stripe_api_version"`
+}
+
+func buildInfo() versionInfo {
 	c := commit
 	if c == "" {
 		c = "unknown"
@@ -32,6 +35,23 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	fmt.Fprintf(stdout, "paywarden %s\ncommit: %s\ngo: %s\nstripe api version: %s\n", version, c, runtime.Version(), stripeapi.APIVersion)
+	return versionInfo{Version: version, Commit: c, Go: runtime.Version(), StripeAPIVersion: stripeapi.APIVersion}
+}
+
+func runVersion(e *env) error {
+	c := newCmdline("version", "print the version, commit, Go version and pinned Stripe API version (also: paywarden --version)").
+		example("paywarden version --format json")
+	format := c.format()
+	if err := c.parse(e); err != nil {
+		return err
+	}
+	if err := c.checkFormat(*format); err != nil {
+		return err
+	}
+	v := buildInfo()
+	if *format == "json" {
+		return writeJSON(e.stdout, v)
+	}
+	fmt.Fprintf(e.stdout, "paywarden %s\ncommit: %s\ngo: %s\nstripe api version: %s\n", v.Version, v.Commit, v.Go, v.StripeAPIVersion)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/jsonstrict"
 )
 
 // decode reads the request body as one JSON object into v, refusing
@@ -43,6 +44,12 @@ func (a *API) decode(w http.ResponseWriter, r *http.Request, v any, optional boo
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return paywarden.Errorf(paywarden.EINVALID, "The body must be exactly one JSON object.")
+	}
+	// encoding/json took the last of a repeated member and matched AMOUNT
+	// to amount; a proxy or log reader may have seen another value. Refuse
+	// what parsers read differently.
+	if err := jsonstrict.Check(body); err != nil {
+		return paywarden.Errorf(paywarden.EINVALID, "The body repeats a member name, or gives it in two cases.")
 	}
 	return nil
 }

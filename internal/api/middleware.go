@@ -242,7 +242,7 @@ func stripeKey(w http.ResponseWriter) string {
 		return ""
 	}
 	bw.acted = true
-	return bw.stripeKey
+	return bw.forStripe
 }
 
 // acting records that the handler is about to act without Stripe.
@@ -302,7 +302,7 @@ func (a *API) idempotent(next http.Handler) http.Handler {
 
 		ri := infoOf(w)
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		bw := &bufferedWriter{header: http.Header{}, ri: ri, stripeKey: StripeIdempotencyKey(tok.ID, key)}
+		bw := &bufferedWriter{header: http.Header{}, ri: ri, forStripe: StripeIdempotencyKey(tok.ID, key)}
 		next.ServeHTTP(bw, r)
 
 		// The record is settled before the caller sees the answer, so that
@@ -350,7 +350,7 @@ type bufferedWriter struct {
 	status    int
 	body      bytes.Buffer
 	ri        *reqInfo
-	stripeKey string
+	forStripe string // the idempotency key sent to Stripe
 	acted     bool
 }
 

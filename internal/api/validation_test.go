@@ -37,6 +37,11 @@ func TestValidation(t *testing.T) {
 		{"not JSON", "POST", "/v1/payments", `{"amount":`, ""},
 		{"array", "POST", "/v1/payments", `[1]`, ""},
 		{"two objects", "POST", "/v1/payments", payBody + payBody, ""},
+		// Members that parsers read differently (issue 13, finding 3).
+		{"amount twice", "POST", "/v1/payments", `{"amount":1000,"amount":99999999,"currency":"usd"}`, ""},
+		{"amount in two cases", "POST", "/v1/payments", `{"amount":1000,"AMOUNT":5000,"currency":"usd"}`, ""},
+		{"escaped case variant", "POST", "/v1/payments", `{"amount":1000,"currency":"usd","CURRENC\u0059":"eur"}`, ""},
+		{"metadata key twice", "POST", "/v1/payments", `{"amount":2000,"currency":"usd","metadata":{"k":"a","k":"b"}}`, ""},
 		{"unknown field", "POST", "/v1/payments", `{"amount":2000,"currency":"usd","application_fee_amount":1}`, "application_fee_amount"},
 		{"string amount", "POST", "/v1/payments", `{"amount":"2000","currency":"usd"}`, "amount"},
 		{"fractional amount", "POST", "/v1/payments", `{"amount":20.5,"currency":"usd"}`, "amount"},

@@ -78,6 +78,7 @@ type Config struct {
 	Secrets *secrets.Snapshot
 
 	DatabaseURL           paywarden.Secret // it may hold a password
+	DatabaseURLFromFlag   bool             // --database-url was given: a password in it shows in ps
 	Addr                  string
 	AdminAddr             string
 	TLSCertFile           string

@@ -20,7 +20,10 @@ type options struct {
 	ctx              context.Context
 	withoutSecrets   bool
 	withoutListener  bool
+	keysOnly         bool
+	anyMode          bool
 	fs               *flag.FlagSet
+	flags            *Flags
 	dotenv           string
 	environ          []string
 	newAWS, newVault func(context.Context) (secrets.Fetcher, error)
@@ -128,7 +131,7 @@ func (p *parser) load(args []string) (*Config, error) {
 	p.settings(cfg)
 	p.secrets(cfg)
 	p.checkAPIVersion(cfg)
-	if !p.opts.withoutSecrets && !p.opts.withoutListener {
+	if !p.opts.withoutSecrets && !p.opts.withoutListener && !p.opts.keysOnly {
 		p.checkTLS(cfg)
 	}
 	cfg.Warnings = p.warnings
@@ -139,23 +142,23 @@ func (p *parser) load(args []string) (*Config, error) {
 // args. Only flags actually given are recorded, so that an unset flag does
 // not hide the environment.
 func (p *parser) parseFlags(args []string, cfg *Config) error {
-	fs := p.opts.fs
-	if fs == nil {
-		fs = flag.NewFlagSet("paywarden", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-	}
-	p.flags = map[string]string{}
-	fs.StringVar(&cfg.ConfigFile, "config", "", "TOML config `file`")
-	for _, v := range settings {
-		fs.Var(&flagValue{v: v, into: p.flags, isBool: boolSettings[v]}, flagName(v), "overrides "+v)
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	if f := p.opts.flags; f != nil {
+		p.flags, cfg.ConfigFile, cfg.Args = f.values, f.configFile, args
+	} else {
+		fs := p.opts.fs
+		if fs == nil {
+			fs = flag.NewFlagSet("paywarden", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
 		}
-		return &Error{Problems: []string{err.Error()}}
+		f := DefineFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return &Error{Problems: []string{err.Error()}}
+		}
+		p.flags, cfg.ConfigFile, cfg.Args = f.values, f.configFile, fs.Args()
 	}
-	cfg.Args = fs.Args()
 	for v, val := range p.flags {
 		if looksSecret(val) {
 			p.problem("flag --%s holds what looks like a Stripe key or webhook secret; secrets are never given as flags (they show in ps and shell history): use %s, %s_FILE or a reference", flagName(v), VarStripeSecretKey, VarStripeSecretKey)

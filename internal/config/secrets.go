@@ -39,7 +39,7 @@ func (p *parser) secrets(cfg *Config) {
 
 	cfg.DatabaseURL = paywarden.NewSecret(defaultDatabaseURL)
 	if s, where, ok := p.lookup(VarDatabaseURL); ok && strings.HasPrefix(where, "flag") {
-		cfg.DatabaseURL = paywarden.NewSecret(s)
+		cfg.DatabaseURL, cfg.DatabaseURLFromFlag = paywarden.NewSecret(s), true
 	} else if configured, origin, ok := p.lookupSecret(VarDatabaseURL); ok {
 		ref, err := secrets.ParseRef(configured)
 		if err == nil {
@@ -58,7 +58,9 @@ func (p *parser) secrets(cfg *Config) {
 		livemode = cfg.Production()
 	} else {
 		p.stripeSecrets(cfg, r)
-		p.subscribers(cfg, r)
+		if !p.opts.keysOnly {
+			p.subscribers(cfg, r)
+		}
 		livemode = cfg.Secrets != nil && cfg.Secrets.Livemode() || cfg.Secrets == nil && cfg.Production()
 	}
 	cfg.StripeRateLimit = p.rate(VarStripeRateLimit, livemode)
@@ -85,28 +87,15 @@ func (p *parser) stripeSecrets(cfg *Config, r *secrets.Resolver) {
 		specs = append(specs, secrets.Spec{Name: kv.v, Kind: secrets.KindStripeKey, Capability: kv.capability,
 			Configured: paywarden.NewSecret(configured), Origin: origin})
 	}
-	if configured, origin, ok := p.lookupSecret(VarWebhookSecret); ok {
-		specs = append(specs, secrets.Spec{Name: VarWebhookSecret, Kind: secrets.KindWebhook,
-			Configured: paywarden.NewSecret(configured), Origin: origin})
-	} else {
-		p.problem("%s is not set: without a webhook signing secret no event could be verified (set %s, %s_FILE or a reference)",
-			VarWebhookSecret, VarWebhookSecret, VarWebhookSecret)
-	}
-	for _, ep := range p.endpoints() {
-		v := VarWebhookSecret + "_" + strings.ToUpper(ep)
-		configured, origin, ok := p.lookupSecret(v)
-		if !ok {
-			p.problem("%s lists endpoint %s but %s is not set", VarWebhookEndpoints, ep, v)
-			continue
-		}
-		specs = append(specs, secrets.Spec{Name: v, Kind: secrets.KindWebhook, Endpoint: ep,
-			Configured: paywarden.NewSecret(configured), Origin: origin})
-	}
+	specs = append(specs, p.webhookSpecs()...)
 	cfg.priv.specs = specs
 	if len(p.problems) > 0 {
 		return // do not ask secrets managers for anything of a broken configuration
 	}
-	snap, err := secrets.Load(p.opts.ctx, r, specs, secrets.Policy{Production: cfg.Production(), AllowMixedMode: cfg.AllowMixedMode}, p.opts.now())
+	// A command that only describes the keys shows their mode; it does
+	// not refuse a mix.
+	policy := secrets.Policy{Production: cfg.Production(), AllowMixedMode: cfg.AllowMixedMode || p.opts.anyMode}
+	snap, err := secrets.Load(p.opts.ctx, r, specs, policy, p.opts.now())
 	if err != nil {
 		errs := []error{err}
 		if j, ok := err.(interface{ Unwrap() []error }); ok {
@@ -128,6 +117,33 @@ func (p *parser) stripeSecrets(cfg *Config, r *secrets.Resolver) {
 	for _, ep := range snap.Endpoints() {
 		cfg.WebhookSecrets[ep] = snap.WebhookSecrets(ep)
 	}
+}
+
+// webhookSpecs returns the specs of the webhook secrets of every endpoint;
+// none for a command loaded WithKeysOnly.
+func (p *parser) webhookSpecs() []secrets.Spec {
+	if p.opts.keysOnly {
+		return nil
+	}
+	var specs []secrets.Spec
+	if configured, origin, ok := p.lookupSecret(VarWebhookSecret); ok {
+		specs = append(specs, secrets.Spec{Name: VarWebhookSecret, Kind: secrets.KindWebhook,
+			Configured: paywarden.NewSecret(configured), Origin: origin})
+	} else {
+		p.problem("%s is not set: without a webhook signing secret no event could be verified (set %s, %s_FILE or a reference)",
+			VarWebhookSecret, VarWebhookSecret, VarWebhookSecret)
+	}
+	for _, ep := range p.endpoints() {
+		v := VarWebhookSecret + "_" + strings.ToUpper(ep)
+		configured, origin, ok := p.lookupSecret(v)
+		if !ok {
+			p.problem("%s lists endpoint %s but %s is not set", VarWebhookEndpoints, ep, v)
+			continue
+		}
+		specs = append(specs, secrets.Spec{Name: v, Kind: secrets.KindWebhook, Endpoint: ep,
+			Configured: paywarden.NewSecret(configured), Origin: origin})
+	}
+	return specs
 }
 
 // endpoints returns the named webhook endpoints, lowercased and sorted:

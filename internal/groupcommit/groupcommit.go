@@ -34,6 +34,12 @@ type Options struct {
 	// QueueSize is how many items may wait while a flush runs, not counting
 	// the batch being flushed. Default 4096.
 	QueueSize int
+	// Isolate reports whether a failed flush may be the fault of one of its
+	// items (a store refusing it), so the items are flushed again one at a
+	// time and only the bad one fails. nil: never; a fault of the store
+	// itself (down, disk full) fails the whole batch at once, without a
+	// retry per item.
+	Isolate func(err error) bool
 }
 
 // Batcher groups the items of concurrent Submit calls into batches, flushed
@@ -41,6 +47,7 @@ type Options struct {
 type Batcher[T, R any] struct {
 	flush    func(ctx context.Context, items []T) ([]R, error)
 	maxBatch int
+	isolate  func(err error) bool
 
 	mu     sync.RWMutex // guards closed against sends on queue
 	closed bool
@@ -61,7 +68,10 @@ type result[R any] struct {
 
 // New returns a Batcher that flushes with flush and starts its flusher
 // goroutine; Close stops it. flush must return one result per item, in
-// order, or an error, which every item of the batch receives.
+// order, or an error, which every item of the batch receives — unless
+// Options.Isolate says the error may be one item's, in which case the
+// items are flushed again one at a time; flush must then be safe to repeat
+// for the items of a failed call, as a rolled-back transaction is.
 func New[T, R any](flush func(ctx context.Context, items []T) ([]R, error), opts Options) *Batcher[T, R] {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 256
@@ -72,6 +82,7 @@ func New[T, R any](flush func(ctx context.Context, items []T) ([]R, error), opts
 	b := &Batcher[T, R]{
 		flush:    flush,
 		maxBatch: opts.MaxBatch,
+		isolate:  opts.Isolate,
 		queue:    make(chan *request[T, R], opts.QueueSize),
 		done:     make(chan struct{}),
 	}
@@ -159,6 +170,15 @@ func (b *Batcher[T, R]) run() {
 	}
 }
 
+// flushChecked flushes items and checks that there is one result per item.
+func (b *Batcher[T, R]) flushChecked(items []T) ([]R, error) {
+	rs, err := b.flush(context.Background(), items)
+	if err == nil && len(rs) != len(items) {
+		err = fmt.Errorf("groupcommit: flush returned %d results for %d items", len(rs), len(items))
+	}
+	return rs, err
+}
+
 func (b *Batcher[T, R]) flushBatch(reqs []*request[T, R], items []T) {
 	// A submitter that has given up has already been answered; leave its
 	// item out rather than write what nobody waits for.
@@ -174,9 +194,19 @@ func (b *Batcher[T, R]) flushBatch(reqs []*request[T, R], items []T) {
 	}
 	// The batch belongs to many callers, so no one caller's context may
 	// cancel it.
-	rs, err := b.flush(context.Background(), items)
-	if err == nil && len(rs) != len(items) {
-		err = fmt.Errorf("groupcommit: flush returned %d results for %d items", len(rs), len(items))
+	rs, err := b.flushChecked(items)
+	if err != nil && len(items) > 1 && b.isolate != nil && b.isolate(err) {
+		// One bad item must not fail the others that happened to share its
+		// batch: flush each alone, so that each gets its own answer.
+		for i, req := range live {
+			r, err := b.flushChecked(items[i : i+1])
+			if err != nil {
+				req.result <- result[R]{err: err}
+			} else {
+				req.result <- result[R]{r: r[0]}
+			}
+		}
+		return
 	}
 	for i, req := range live {
 		if err != nil {

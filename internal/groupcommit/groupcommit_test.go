@@ -268,3 +268,96 @@ func TestConcurrent(t *testing.T) {
 		t.Errorf("largest batch %d, want at most %d", big, maxBatch)
 	}
 }
+
+// TestIsolatePoisonedItem: an item that fails its batch fails alone when
+// Isolate says the error may be one item's; the others are committed.
+func TestIsolatePoisonedItem(t *testing.T) {
+	poison := errors.New("refused item")
+	h := newHeldFlush()
+	var (
+		mu      sync.Mutex
+		flushes [][]int
+	)
+	first := true
+	b := New(func(ctx context.Context, items []int) ([]string, error) {
+		if first { // hold the first flush so the rest queue into one batch
+			first = false
+			return h.flush(ctx, items)
+		}
+		mu.Lock()
+		flushes = append(flushes, append([]int(nil), items...))
+		mu.Unlock()
+		rs := make([]string, len(items))
+		for i, it := range items {
+			if it < 0 {
+				return nil, poison
+			}
+			rs[i] = fmt.Sprint("r", it)
+		}
+		return rs, nil
+	}, Options{MaxBatch: 10, Isolate: func(err error) bool { return errors.Is(err, poison) }})
+	defer b.Close()
+
+	ctx := context.Background()
+	held, _ := b.enqueue(ctx, 0)
+	<-h.started
+	var reqs []*request[int, string]
+	for _, it := range []int{1, -2, 3} {
+		req, err := b.enqueue(ctx, it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs = append(reqs, req)
+	}
+	h.release <- struct{}{}
+	if _, err := b.wait(ctx, held); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"r1", "", "r3"} {
+		r, err := b.wait(ctx, reqs[i])
+		switch {
+		case want == "" && !errors.Is(err, poison):
+			t.Errorf("poisoned item: got %q, %v; want the refusal", r, err)
+		case want != "" && (err != nil || r != want):
+			t.Errorf("item %d: got %q, %v; want %q, nil", i, r, err, want)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := [][]int{{1, -2, 3}, {1}, {-2}, {3}}; !cmp.Equal(flushes, want) {
+		t.Errorf("flushes: got %v, want %v", flushes, want)
+	}
+}
+
+// TestNoIsolateStoreFault: a fault Isolate does not claim (the store is
+// down) fails the whole batch once, without a flush per item.
+func TestNoIsolateStoreFault(t *testing.T) {
+	down := errors.New("store down")
+	h := newHeldFlush()
+	calls := 0
+	first := true
+	b := New(func(ctx context.Context, items []int) ([]string, error) {
+		if first {
+			first = false
+			return h.flush(ctx, items)
+		}
+		calls++
+		return nil, down
+	}, Options{MaxBatch: 10, Isolate: func(err error) bool { return false }})
+	defer b.Close()
+	ctx := context.Background()
+	held, _ := b.enqueue(ctx, 0)
+	<-h.started
+	a, _ := b.enqueue(ctx, 1)
+	c, _ := b.enqueue(ctx, 2)
+	h.release <- struct{}{}
+	b.wait(ctx, held)
+	for _, req := range []*request[int, string]{a, c} {
+		if _, err := b.wait(ctx, req); !errors.Is(err, down) {
+			t.Errorf("got %v, want %v", err, down)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("flushes after the held one: got %d, want 1", calls)
+	}
+}

@@ -64,32 +64,38 @@ func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err err
 }
 
 // ListEvents implements paywarden.EventStore.
-func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (es []*paywarden.Event, err error) {
+func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (_ []*paywarden.Event, err error) {
 	defer derrors.Wrap(&err, "postgres.ListEvents")
-	if err := f.Validate(); err != nil {
+	return db.searchEvents(ctx, f.Query())
+}
+
+// searchEvents answers ListEvents and SearchEvents in one transaction, so
+// that the starting_after row and the page come from one snapshot.
+func (db *DB) searchEvents(ctx context.Context, q paywarden.EventQuery) (es []*paywarden.Event, err error) {
+	if err := q.Validate(); err != nil {
 		return nil, err
 	}
 	err = db.transact(ctx, func(tx pgx.Tx) error {
-		es, err = listEvents(ctx, tx, f)
+		es, err = listEvents(ctx, tx, q)
 		return err
 	})
 	return es, err
 }
 
-func listEvents(ctx context.Context, tx pgx.Tx, f paywarden.EventFilter) ([]*paywarden.Event, error) {
+func listEvents(ctx context.Context, tx pgx.Tx, q paywarden.EventQuery) ([]*paywarden.Event, error) {
 	w := rowmap.NewWhere(param)
-	rowmap.EventWhere(w, f)
-	if f.StartingAfter != "" {
+	rowmap.EventWhere(w, q, times)
+	if q.StartingAfter != "" {
 		var received time.Time
-		err := tx.QueryRow(ctx, `SELECT received_at FROM events WHERE id = $1`, f.StartingAfter).Scan(&received)
-		if err := noRows(err, paywarden.EINVALID, "starting_after: no event %s", f.StartingAfter); err != nil {
+		err := tx.QueryRow(ctx, `SELECT received_at FROM events WHERE id = $1`, q.StartingAfter).Scan(&received)
+		if err := noRows(err, paywarden.EINVALID, "starting_after: no event %s", q.StartingAfter); err != nil {
 			return nil, err
 		}
-		w.And("(received_at, id) < (" + w.Arg(received) + ", " + w.Arg(f.StartingAfter) + ")")
+		w.And("(received_at, id) < (" + w.Arg(received) + ", " + w.Arg(q.StartingAfter) + ")")
 	}
-	q := `SELECT ` + rowmap.EventColumns + ` FROM events` + w.String() +
-		` ORDER BY received_at DESC, id DESC LIMIT ` + w.Arg(f.WithDefaults().Limit)
-	return queryAll(ctx, tx, scanEvent, q, w.Args()...)
+	query := `SELECT ` + rowmap.EventColumns + ` FROM events` + w.String() +
+		` ORDER BY received_at DESC, id DESC LIMIT ` + w.Arg(q.WithDefaults().Limit)
+	return queryAll(ctx, tx, scanEvent, query, w.Args()...)
 }
 
 // ClaimEvents implements paywarden.EventStore. Rows another replica is
@@ -235,18 +241,12 @@ func (db *DB) ReplayEvent(ctx context.Context, id string) (err error) {
 }
 
 // ReplayEvents implements paywarden.EventStore.
-func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (n int, err error) {
+func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (_ int, err error) {
 	defer derrors.Wrap(&err, "postgres.ReplayEvents(%q)", status)
 	if err := status.Validate(); err != nil {
 		return 0, err
 	}
-	now := db.now()
-	err = db.transact(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE events `+replaySet+` WHERE status = $2`, ts(now), string(status))
-		n = int(tag.RowsAffected())
-		return err
-	})
-	return n, err
+	return db.execCount(ctx, `UPDATE events `+replaySet+` WHERE status = $2`, ts(db.now()), string(status))
 }
 
 // CountEvents implements paywarden.EventStore.

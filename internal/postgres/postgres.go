@@ -116,6 +116,17 @@ func (db *DB) transactOnce(ctx context.Context, fn func(tx pgx.Tx) error) error 
 	return tx.Commit(ctx)
 }
 
+// execCount runs one write statement in its own transaction and returns
+// how many rows it changed.
+func (db *DB) execCount(ctx context.Context, query string, args ...any) (n int, err error) {
+	err = db.transact(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, query, args...)
+		n = int(tag.RowsAffected())
+		return err
+	})
+	return n, err
+}
+
 func retryable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

@@ -196,12 +196,7 @@ func unsynced(ctx context.Context, tx pgx.Tx) error {
 }
 
 // DeleteExpiredIdempotency implements paywarden.IdempotencyStore.
-func (db *DB) DeleteExpiredIdempotency(ctx context.Context, now time.Time) (n int, err error) {
+func (db *DB) DeleteExpiredIdempotency(ctx context.Context, now time.Time) (_ int, err error) {
 	defer derrors.Wrap(&err, "postgres.DeleteExpiredIdempotency")
-	err = db.transact(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM idempotency WHERE expires_at < $1`, ts(now))
-		n = int(tag.RowsAffected())
-		return err
-	})
-	return n, err
+	return db.execCount(ctx, `DELETE FROM idempotency WHERE expires_at < $1`, ts(now))
 }

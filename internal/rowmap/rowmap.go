@@ -96,6 +96,34 @@ func StatusCounts(rows []*StatusCount) map[paywarden.EventStatus]int {
 	return counts
 }
 
+// BucketCount is one row of a count of events by bucket of receipt and by
+// status: bucket, status, count(*), where bucket is the number of whole
+// steps from the start of the count.
+type BucketCount struct {
+	Bucket int64
+	Status paywarden.EventStatus
+	N      int
+}
+
+// BucketCountDest returns the scan destinations of a BucketCount row.
+func BucketCountDest(c *BucketCount, _ Times) []any { return []any{&c.Bucket, &c.Status, &c.N} }
+
+// EventCounts returns what CountEventsReceived returns for the rows of a
+// count that started at from with buckets step long. Stores count whole
+// microseconds, so from and step are truncated to the microsecond.
+func EventCounts(rows []*BucketCount, from time.Time, step time.Duration) []paywarden.EventCount {
+	start, s := time.UnixMicro(from.UnixMicro()).UTC(), step.Microseconds()
+	var out []paywarden.EventCount
+	for _, r := range rows {
+		out = append(out, paywarden.EventCount{
+			Start:  start.Add(time.Duration(r.Bucket*s) * time.Microsecond),
+			Status: r.Status,
+			Count:  r.N,
+		})
+	}
+	return out
+}
+
 // ObjectColumns are the columns of mirror_objects that an upsert writes
 // (with updated_at after them) and every read returns.
 const ObjectColumns = `type, id, livemode, customer, status, currency, amount, created, data, version, fetched, event_id`
@@ -125,6 +153,25 @@ func TokenValues(t *paywarden.Token, scopes any, tm Times) []any {
 // is the dialect's destination for t.Scopes.
 func TokenDest(t *paywarden.Token, scopes any, tm Times) []any {
 	return []any{&t.ID, &t.Name, scopes, &t.Hash, tm.Dest(&t.CreatedAt), tm.Dest(&t.LastUsedAt), tm.Dest(&t.RevokedAt)}
+}
+
+// SessionColumns are the columns of ui_sessions.
+const SessionColumns = `hash, token_id, csrf, created_at, expires_at`
+
+// SessionValues returns the values of SessionColumns for s, which should
+// have its defaults (paywarden.Session.WithDefaults).
+func SessionValues(s *paywarden.Session, tm Times) []any {
+	return []any{s.Hash, s.TokenID, s.CSRF, tm.Value(s.CreatedAt), tm.Value(s.ExpiresAt)}
+}
+
+// SessionTokenColumns are what a session is read with: the columns of
+// ui_sessions s, then the name and scopes of its token t.
+const SessionTokenColumns = `s.hash, s.token_id, s.csrf, s.created_at, s.expires_at, t.name, t.scopes`
+
+// SessionDest returns the scan destinations of SessionTokenColumns into s;
+// scopes is the dialect's destination for s.Scopes.
+func SessionDest(s *paywarden.Session, scopes any, tm Times) []any {
+	return []any{&s.Hash, &s.TokenID, &s.CSRF, tm.Dest(&s.CreatedAt), tm.Dest(&s.ExpiresAt), &s.TokenName, scopes}
 }
 
 // IdempotencyColumns are the columns of idempotency.

@@ -2,6 +2,7 @@ package rowmap
 
 import (
 	"strings"
+	"time"
 
 	"github.com/paywarden/paywarden"
 )
@@ -42,34 +43,40 @@ func (w *Where) String() string {
 // Args returns the arguments in the order of their placeholders.
 func (w *Where) Args() []any { return w.args }
 
-// EventWhere adds the conditions of f on events, but for StartingAfter,
+// EqSet adds the condition column = v unless v is empty: a filter's empty
+// field matches everything.
+func (w *Where) EqSet(column, v string) {
+	if v != "" {
+		w.Eq(column, v)
+	}
+}
+
+// Between adds the conditions column >= from and column < to, each unless
+// its time is zero.
+func (w *Where) Between(column string, from, to time.Time, tm Times) {
+	if !from.IsZero() {
+		w.And(column + " >= " + w.Arg(tm.Value(from)))
+	}
+	if !to.IsZero() {
+		w.And(column + " < " + w.Arg(tm.Value(to)))
+	}
+}
+
+// EventWhere adds the conditions of q on events, but for StartingAfter,
 // whose row comparison differs by dialect.
-func EventWhere(w *Where, f paywarden.EventFilter) {
-	if f.Status != "" {
-		w.Eq("status", string(f.Status))
-	}
-	if f.Type != "" {
-		w.Eq("type", f.Type)
-	}
+func EventWhere(w *Where, q paywarden.EventQuery, tm Times) {
+	w.EqSet("status", string(q.Status))
+	w.EqSet("type", q.Type)
+	w.EqSet("object_id", q.ObjectID)
+	w.Between("received_at", q.ReceivedFrom, q.ReceivedTo, tm)
 }
 
 // ObjectWhere adds the conditions of f on mirror_objects, but for
 // StartingAfter, whose row comparison differs by dialect.
 func ObjectWhere(w *Where, f paywarden.MirrorFilter, tm Times) {
 	w.Eq("type", f.Type)
-	if f.Customer != "" {
-		w.Eq("customer", f.Customer)
-	}
-	if f.Status != "" {
-		w.Eq("status", f.Status)
-	}
-	if f.Currency != "" {
-		w.Eq("currency", f.Currency)
-	}
-	if !f.CreatedFrom.IsZero() {
-		w.And("created >= " + w.Arg(tm.Value(f.CreatedFrom)))
-	}
-	if !f.CreatedTo.IsZero() {
-		w.And("created < " + w.Arg(tm.Value(f.CreatedTo)))
-	}
+	w.EqSet("customer", f.Customer)
+	w.EqSet("status", f.Status)
+	w.EqSet("currency", f.Currency)
+	w.Between("created", f.CreatedFrom, f.CreatedTo, tm)
 }

@@ -91,6 +91,10 @@ func (s *Snapshot) ActiveSecrets(endpoint string, now time.Time) []paywarden.Sec
 	return ActiveWebhookSecrets(s.webhooks[endpoint], now)
 }
 
+// Files returns the paths of the secret files the snapshot was read
+// from, sorted, so that their permissions can be checked.
+func (s *Snapshot) Files() []string { return slices.Sorted(maps.Keys(s.files)) }
+
 // LoadedAt returns when the snapshot was made.
 func (s *Snapshot) LoadedAt() time.Time { return s.loadedAt }
 

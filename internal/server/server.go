@@ -97,11 +97,17 @@ func New(o Options) *Server {
 	for i := len(o.Middleware) - 1; i >= 0; i-- {
 		h = o.Middleware[i](h)
 	}
+	h = closeAfterChunked(h)
 
 	admin := http.NewServeMux()
 	admin.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
 	admin.HandleFunc("/debug/pprof/", pprof.Index)
-	admin.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	// The command line may hold a credential (a database URL given as a
+	// flag before it was refused, or by another tool's wrapper): never
+	// served.
+	admin.HandleFunc("/debug/pprof/cmdline", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "The command line is not served: it may hold credentials.", http.StatusNotFound)
+	})
 	admin.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	admin.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	admin.HandleFunc("/debug/pprof/trace", pprof.Trace)
@@ -145,7 +151,35 @@ func (s *Server) Listen() error {
 	if s.o.TLS != nil {
 		s.mainL = tls.NewListener(s.mainL, s.o.TLS)
 	}
+	if !Loopback(s.adminL.Addr()) {
+		s.o.Logger.Warn("the admin listener is not on loopback: /metrics and pprof can be read by anyone who reaches "+
+			"this address; bind PAYWARDEN_ADMIN_ADDR to 127.0.0.1 or firewall it", "admin", s.adminL.Addr().String())
+	}
 	return nil
+}
+
+// Loopback reports whether addr is a loopback address. An unspecified
+// address (":9090", "0.0.0.0") listens on every interface, so it is not.
+func Loopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// closeAfterChunked closes the connection after a request whose body was
+// sent chunked. RFC 9112 §6.1: a server that receives both Content-Length
+// and Transfer-Encoding MUST close the connection after responding, as the
+// two framings are how requests are smuggled past a proxy. net/http reads
+// the chunked body and drops Content-Length before a handler sees the
+// request, so a handler cannot tell whether both were sent: every chunked
+// request closes its connection. Clients that send Content-Length (Stripe,
+// curl, most SDKs) keep theirs.
+func closeAfterChunked(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 1 && len(r.TransferEncoding) > 0 {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Addr returns the main listener's address, after Listen.

@@ -171,3 +171,71 @@ func waitClosed(c net.Conn, d time.Duration) error {
 	}
 	return err
 }
+
+// TestCloseAfterContentLengthAndChunked: a request with both
+// Content-Length and Transfer-Encoding is answered and its connection
+// closed (RFC 9112 §6.1), so nothing smuggled after it is read as a
+// request; a request with Content-Length alone keeps its connection.
+func TestCloseAfterContentLengthAndChunked(t *testing.T) {
+	s := startServer(t, Options{})
+	send := func(req string) (*http.Response, *bufio.Reader, net.Conn) {
+		t.Helper()
+		c, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(c, req)
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.ReadAll(resp.Body)
+		return resp, br, c
+	}
+	resp, br, _ := send("POST /webhooks/stripe HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n" +
+		"5\r\nhello\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+	if !resp.Close {
+		t.Errorf("CL+TE: the response does not close the connection (Connection: %q)", resp.Header.Get("Connection"))
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Errorf("CL+TE: after the response the connection gave %v, want EOF (the smuggled request was read)", err)
+	}
+
+	resp, br, c := send("POST /webhooks/stripe HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello")
+	if resp.Close {
+		t.Error("Content-Length alone: the connection was closed")
+	}
+	io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("Content-Length alone: a second request on the connection: %v", err)
+	}
+}
+
+func TestPprofCmdlineNotServed(t *testing.T) {
+	s := startServer(t, Options{})
+	resp, err := http.Get("http://" + s.AdminAddr().String() + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || strings.Contains(string(b), "server.test") {
+		t.Errorf("cmdline: got %d %q, want 404 without the command line", resp.StatusCode, b)
+	}
+}
+
+func TestLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{"127.0.0.1:9090": true, "[::1]:9090": true, "0.0.0.0:9090": false,
+		"[::]:9090": false, "10.1.2.3:9090": false} {
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Loopback(a); got != want {
+			t.Errorf("Loopback(%s) = %v, want %v", addr, got, want)
+		}
+	}
+}

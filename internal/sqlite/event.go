@@ -64,7 +64,14 @@ func (db *DB) Event(ctx context.Context, id string) (_ *paywarden.Event, err err
 // ListEvents implements paywarden.EventStore.
 func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (_ []*paywarden.Event, err error) {
 	defer derrors.Wrap(&err, "sqlite.ListEvents")
-	if err := f.Validate(); err != nil {
+	return db.searchEvents(ctx, f.Query())
+}
+
+// searchEvents answers ListEvents and SearchEvents in one read
+// transaction, so that the starting_after row and the page come from one
+// snapshot.
+func (db *DB) searchEvents(ctx context.Context, q paywarden.EventQuery) ([]*paywarden.Event, error) {
+	if err := q.Validate(); err != nil {
 		return nil, err
 	}
 	tx, err := db.beginRead(ctx)
@@ -72,27 +79,27 @@ func (db *DB) ListEvents(ctx context.Context, f paywarden.EventFilter) (_ []*pay
 		return nil, err
 	}
 	defer tx.Rollback()
-	es, err := listEvents(ctx, tx.Tx, f)
+	es, err := listEvents(ctx, tx.Tx, q)
 	if err != nil {
 		return nil, err
 	}
 	return es, tx.Commit()
 }
 
-func listEvents(ctx context.Context, tx *sql.Tx, f paywarden.EventFilter) ([]*paywarden.Event, error) {
+func listEvents(ctx context.Context, tx *sql.Tx, q paywarden.EventQuery) ([]*paywarden.Event, error) {
 	w := rowmap.NewWhere(param)
-	rowmap.EventWhere(w, f)
-	if f.StartingAfter != "" {
+	rowmap.EventWhere(w, q, times)
+	if q.StartingAfter != "" {
 		var received int64
-		err := tx.QueryRowContext(ctx, `SELECT received_at FROM events WHERE id = ?`, f.StartingAfter).Scan(&received)
-		if err := noRows(err, paywarden.EINVALID, "starting_after: no event %s", f.StartingAfter); err != nil {
+		err := tx.QueryRowContext(ctx, `SELECT received_at FROM events WHERE id = ?`, q.StartingAfter).Scan(&received)
+		if err := noRows(err, paywarden.EINVALID, "starting_after: no event %s", q.StartingAfter); err != nil {
 			return nil, err
 		}
-		w.And("(received_at < " + w.Arg(received) + " OR (received_at = " + w.Arg(received) + " AND id < " + w.Arg(f.StartingAfter) + "))")
+		w.And("(received_at < " + w.Arg(received) + " OR (received_at = " + w.Arg(received) + " AND id < " + w.Arg(q.StartingAfter) + "))")
 	}
-	q := `SELECT ` + rowmap.EventColumns + ` FROM events` + w.String() +
-		` ORDER BY received_at DESC, id DESC LIMIT ` + w.Arg(f.WithDefaults().Limit)
-	return queryAll(ctx, tx, scanEvent, q, w.Args()...)
+	query := `SELECT ` + rowmap.EventColumns + ` FROM events` + w.String() +
+		` ORDER BY received_at DESC, id DESC LIMIT ` + w.Arg(q.WithDefaults().Limit)
+	return queryAll(ctx, tx, scanEvent, query, w.Args()...)
 }
 
 // claimSelect selects the events to claim. It walks events_due, whose
@@ -251,20 +258,7 @@ func (db *DB) ReplayEvents(ctx context.Context, status paywarden.EventStatus) (_
 	if err := status.Validate(); err != nil {
 		return 0, err
 	}
-	tx, err := db.begin(ctx, synced)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE events `+replaySet+` WHERE status = ?`, micros(db.now()), string(status))
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, err
-	}
-	return int(n), tx.Commit()
+	return db.execCount(ctx, `UPDATE events `+replaySet+` WHERE status = ?`, micros(db.now()), string(status))
 }
 
 // CountEvents implements paywarden.EventStore.

@@ -19,8 +19,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -61,6 +63,9 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (_ *DB, err err
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
+		return nil, err
+	}
+	if err := createPrivate(abs); err != nil {
 		return nil, err
 	}
 	if logger == nil {
@@ -108,6 +113,38 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (_ *DB, err err
 		return nil, err
 	}
 	return db, nil
+}
+
+// createPrivate creates the database file readable by its owner only, and
+// its directory (0700) when missing, before SQLite opens it: the file holds
+// token hashes, customer data and stored API responses. SQLite creates the
+// -wal and -shm files with the database file's mode. An existing file is
+// left as it is (CheckPrivate reports on it).
+func createPrivate(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// CheckPrivate returns an error, naming the file, when the database file
+// at path may be read by its group or by others. Production refuses to
+// serve such a file.
+func CheckPrivate(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("the database file %s is readable by others (mode %04o): it holds token hashes and customer data; chmod 600 it", path, fi.Mode().Perm())
+	}
+	return nil
 }
 
 func dsn(path string, q url.Values) string {

@@ -207,18 +207,5 @@ func (db *DB) AbandonIdempotent(ctx context.Context, tokenID, key string) (err e
 // DeleteExpiredIdempotency implements paywarden.IdempotencyStore.
 func (db *DB) DeleteExpiredIdempotency(ctx context.Context, now time.Time) (_ int, err error) {
 	defer derrors.Wrap(&err, "sqlite.DeleteExpiredIdempotency")
-	tx, err := db.begin(ctx, synced)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE expires_at < ?`, micros(now))
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, err
-	}
-	return int(n), tx.Commit()
+	return db.execCount(ctx, `DELETE FROM idempotency WHERE expires_at < ?`, micros(now))
 }

@@ -83,3 +83,22 @@ func (db *DB) beginRead(ctx context.Context) (*tx, error) {
 	}
 	return &tx{Tx: t}, nil
 }
+
+// execCount runs one synced write statement in its own transaction and
+// returns how many rows it changed.
+func (db *DB) execCount(ctx context.Context, query string, args ...any) (int, error) {
+	tx, err := db.begin(ctx, synced)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	return int(n), tx.Commit()
+}

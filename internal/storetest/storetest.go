@@ -97,6 +97,7 @@ func RunConformanceTests(t *testing.T, open func(t *testing.T) paywarden.Store) 
 		{"IdempotencyExpiry", testIdempotencyExpiry},
 		// keys.go
 		{"Keys", testKeys},
+		{"Dashboard", testDashboard},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

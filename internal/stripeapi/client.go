@@ -242,17 +242,16 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// sdkLogger keeps the SDK's logger at error level and passes its lines to
-// paywarden's logger with their format only: the arguments may hold Stripe
-// messages or whole response bodies. Debug, info and warning lines (the
-// debug level prints every response body) are dropped.
+// sdkLogger silences the SDK's logger. Its lines cannot be passed on: the
+// arguments may hold Stripe messages or whole response bodies (the debug
+// level prints every body), and a format without its arguments reads as
+// "Request failed with error: %v". Every failed call is classified by
+// paywarden instead (classify), which logs what an operator needs.
 type sdkLogger struct{ l *slog.Logger }
 
 func (s sdkLogger) Debugf(string, ...any) {}
 func (s sdkLogger) Infof(string, ...any)  {}
 func (s sdkLogger) Warnf(string, ...any)  {}
-func (s sdkLogger) Errorf(format string, _ ...any) {
-	s.l.Error("stripe-go: " + format)
-}
+func (s sdkLogger) Errorf(string, ...any) {}
 
 var _ stripe.LeveledLoggerInterface = sdkLogger{}

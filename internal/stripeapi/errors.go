@@ -66,9 +66,10 @@ func (c *Client) classify(ctx context.Context, op, capability string, key paywar
 	}
 	e.Err = fmt.Errorf("stripe %s: status %d type %q code %q param %q after %d attempt(s)", op, status, typ, code, param, attempts)
 
-	// Verify checks a candidate key, not a configured one: its failures are
-	// the caller's to report, not an alert about the running configuration.
-	alert := op != "Verify"
+	// Verify checks a candidate key, not a configured one, and a Probe
+	// expects refusals: their failures are the caller's to report, not an
+	// alert about the running configuration.
+	alert := op != "Verify" && op != "Probe"
 	noun := nouns[op]
 	if noun == "" {
 		noun = "object"

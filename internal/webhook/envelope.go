@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/jsonstrict"
 )
 
 // ErrBadEnvelope is wrapped by DecodeEnvelope's errors: the body is not a
@@ -46,6 +47,11 @@ func DecodeEnvelope(body []byte) (Envelope, error) {
 	var r rawEnvelope
 	if err := json.Unmarshal(body, &r); err != nil {
 		return Envelope{}, fmt.Errorf("%w: invalid JSON", ErrBadEnvelope)
+	}
+	// encoding/json kept the last of two "id" members, or matched "ID" to
+	// id; a subscriber's parser may read the first. Refuse the ambiguity.
+	if err := jsonstrict.Check(body); err != nil {
+		return Envelope{}, fmt.Errorf("%w: duplicate member name", ErrBadEnvelope)
 	}
 	switch {
 	case r.Object != "event":

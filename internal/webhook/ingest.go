@@ -44,7 +44,10 @@ func NewIngest(o IngestOptions) *Ingest {
 	in.batcher = groupcommit.New(func(ctx context.Context, events []*paywarden.Event) ([]bool, error) {
 		batchSize.Observe(float64(len(events)))
 		return o.Store.InsertEvents(ctx, events)
-	}, groupcommit.Options{MaxBatch: o.MaxBatch, QueueSize: o.QueueSize})
+	}, groupcommit.Options{MaxBatch: o.MaxBatch, QueueSize: o.QueueSize,
+		// A store refuses a batch with EINVALID for one bad event; the
+		// others that shared its transaction are committed without it.
+		Isolate: func(err error) bool { return paywarden.ErrorCode(err) == paywarden.EINVALID }})
 	if o.Registerer != nil {
 		o.Registerer.MustRegister(batchSize, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "paywarden_webhook_queue_depth", Help: "Events waiting to be committed."},

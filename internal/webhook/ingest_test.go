@@ -15,6 +15,7 @@ import (
 	"github.com/stripe/stripe-go/v85"
 
 	"github.com/paywarden/paywarden"
+	"github.com/paywarden/paywarden/internal/postgres/postgrestest"
 	"github.com/paywarden/paywarden/internal/sqlite"
 )
 
@@ -168,5 +169,52 @@ func TestReconcileEvery(t *testing.T) {
 	}
 	if ev.Status != paywarden.EventPending || ev.Endpoint != ReconcileEndpoint {
 		t.Errorf("got %s at %s, want pending at %s", ev.Status, ev.Endpoint, ReconcileEndpoint)
+	}
+}
+
+// TestIngestPoisonedEvent: an event a store refuses (here one that skipped
+// the receiver's checks, with a NUL in its type) fails alone; the valid
+// events submitted with it are committed, on both stores. Before, the
+// whole group commit failed with it, forever on PostgreSQL.
+func TestIngestPoisonedEvent(t *testing.T) {
+	stores := map[string]func(t *testing.T) EventInserter{
+		"sqlite": func(t *testing.T) EventInserter { return openDB(t) },
+		"postgres": func(t *testing.T) EventInserter {
+			db := postgrestest.Open(t)
+			if _, err := db.Migrate(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			return db
+		},
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			in := NewIngest(IngestOptions{Store: st, MaxBatch: 64})
+			defer in.Close()
+			ctx := context.Background()
+			const n = 30
+			var wg sync.WaitGroup
+			results := make([]error, n)
+			for i := range n {
+				wg.Go(func() {
+					e := storedEvent(fmt.Sprintf("evt_p%d", i), stripe.APIVersion)
+					if i%10 == 3 {
+						e.Type = "customer.\x00updated"
+					}
+					_, results[i] = in.Submit(ctx, e)
+				})
+			}
+			wg.Wait()
+			for i, err := range results {
+				poisoned := i%10 == 3
+				switch {
+				case poisoned && paywarden.ErrorCode(err) != paywarden.EINVALID:
+					t.Errorf("poisoned evt_p%d: got %v, want EINVALID", i, err)
+				case !poisoned && err != nil:
+					t.Errorf("valid evt_p%d failed with the poisoned ones: %v", i, err)
+				}
+			}
+		})
 	}
 }

@@ -52,6 +52,12 @@ type Options struct {
 	Livemode   bool             // the mode of the Stripe key; events of the other mode are refused
 	APIVersion string           // the pinned API version; events of another are quarantined
 	Now        func() time.Time // default time.Now
+
+	// Known reports whether a named endpoint (POST /webhooks/stripe/{name})
+	// is configured; an unknown one answers 404 not_found instead of a
+	// signature failure that would send the operator after the secret.
+	// Nil knows every name.
+	Known func(endpoint string) bool
 }
 
 // Receiver is the http.Handler of POST /webhooks/stripe and
@@ -81,6 +87,10 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.received.Inc()
 
 	endpoint := r.PathValue("endpoint")
+	if endpoint != "" && rc.o.Known != nil && !rc.o.Known(endpoint) {
+		rc.reject(w, r, http.StatusNotFound, "unknown_endpoint", "No webhook endpoint of this name is configured.")
+		return
+	}
 	if r.ContentLength > rc.o.MaxBody {
 		rc.reject(w, r, http.StatusRequestEntityTooLarge, "body_too_large", "Body exceeds the size limit.")
 		return
@@ -121,6 +131,13 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		stored = DefaultEndpoint
 	}
 	ev := env.Event(stored, body, now.UTC(), rc.o.APIVersion)
+	// The domain's checks (printable, bounded strings) run here, not only
+	// in the store, so that a bad event is a 400 on every store and never
+	// reaches a group commit that other events share.
+	if err := ev.Validate(); err != nil {
+		rc.reject(w, r, http.StatusBadRequest, "bad_envelope", "Body is not a Stripe event.")
+		return
+	}
 	created, err := rc.o.Submit(r.Context(), ev)
 	switch {
 	case errors.Is(err, ErrQueueFull):
@@ -178,6 +195,8 @@ func problemType(status int) string {
 		return paywarden.ETOOLARGE
 	case http.StatusServiceUnavailable:
 		return paywarden.EUNAVAILABLE
+	case http.StatusNotFound:
+		return paywarden.ENOTFOUND
 	}
 	return paywarden.EINVALID
 }

@@ -251,3 +251,54 @@ func TestReceiverLimits(t *testing.T) {
 		t.Errorf("stored %d events, want 0", len(rec.events))
 	}
 }
+
+// TestReceiverRefusesAmbiguousAndUnprintable: signed events that parsers
+// would read differently (a member twice, or in two cases) or whose
+// envelope holds control characters are refused with 400 and nothing is
+// stored, whatever the store.
+func TestReceiverRefusesAmbiguousAndUnprintable(t *testing.T) {
+	good := string(eventJSON("evt_1", "customer.updated", t0, false, stripe.APIVersion))
+	for name, body := range map[string]string{
+		"id twice":                  strings.Replace(good, `"id":"evt_1",`, `"id":"evt_1","id":"evt_2",`, 1),
+		"id and ID":                 strings.Replace(good, `"id":"evt_1",`, `"id":"evt_1","ID":"evt_2",`, 1),
+		"escaped case variant":      strings.Replace(good, `"id":"evt_1",`, `"id":"evt_1","I\u0044":"evt_2",`, 1),
+		"object id and ID":          strings.Replace(good, `"id":"cus_Test123",`, `"id":"cus_Test123","ID":"cus_Other",`, 1),
+		"NUL in type":               strings.Replace(good, `"type":"customer.updated"`, `"type":"customer.\u0000updated"`, 1),
+		"NUL in api_version":        strings.Replace(good, `"api_version":"`+stripe.APIVersion+`"`, `"api_version":"`+stripe.APIVersion+`\u0000"`, 1),
+		"NUL in data.object.object": strings.Replace(good, `"object":"customer"`, `"object":"cus\u0000tomer"`, 1),
+		"ESC in type":               strings.Replace(good, `"type":"customer.updated"`, `"type":"\u001b[2Jcustomer.updated"`, 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if body == good {
+				t.Fatal("the test body was not changed")
+			}
+			rc, rec := newTestReceiver(t, t0)
+			resp := post(t, rc, "/webhooks/stripe", stripesig.Sign([]byte(body), secretA, t0), []byte(body))
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("status: got %d, want 400", resp.StatusCode)
+			}
+			if len(rec.events) != 0 {
+				t.Errorf("stored %d events, want none", len(rec.events))
+			}
+		})
+	}
+}
+
+// A named endpoint that is not configured is not found, not a signature
+// failure: the operator should look at the URL, not the secret.
+func TestReceiverUnknownEndpoint(t *testing.T) {
+	body := eventJSON("evt_1", "customer.updated", t0, false, stripe.APIVersion)
+	rc, rec := newTestReceiver(t, t0)
+	rc.o.Known = func(ep string) bool { return ep == "connect" }
+	resp := post(t, rc, "/webhooks/stripe/nope", stripesig.Sign(body, secretB, t0), body)
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(b), `"type":"not_found"`) {
+		t.Errorf("got %d %s, want 404 with type not_found", resp.StatusCode, b)
+	}
+	if len(rec.events) != 0 {
+		t.Errorf("stored %d events, want 0", len(rec.events))
+	}
+	if resp := post(t, rc, "/webhooks/stripe/connect", stripesig.Sign(body, secretB, t0), body); resp.StatusCode != http.StatusOK {
+		t.Errorf("known endpoint: got %d, want 200", resp.StatusCode)
+	}
+}

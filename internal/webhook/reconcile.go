@@ -70,7 +70,12 @@ func Reconcile(ctx context.Context, l EventLister, st EventInserter, since, now 
 			res.Skipped++
 			return nil
 		}
-		batch = append(batch, env.Event(ReconcileEndpoint, append([]byte(nil), raw...), now, pinned))
+		ev := env.Event(ReconcileEndpoint, append([]byte(nil), raw...), now, pinned)
+		if ev.Validate() != nil { // as the receiver refuses it
+			res.Skipped++
+			return nil
+		}
+		batch = append(batch, ev)
 		if len(batch) == 100 {
 			return flush()
 		}

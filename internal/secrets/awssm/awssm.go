@@ -17,6 +17,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/paywarden/paywarden/internal/jsonstrict"
 	"github.com/paywarden/paywarden/internal/secrets"
 )
 
@@ -100,6 +101,9 @@ func field(doc, name string) (string, error) {
 	var m map[string]any
 	if err := json.Unmarshal([]byte(doc), &m); err != nil {
 		return "", fmt.Errorf("the secret is not a JSON object, so it has no field %q", name)
+	}
+	if jsonstrict.Check([]byte(doc)) != nil {
+		return "", fmt.Errorf("the secret repeats a field name, so field %q is ambiguous", name)
 	}
 	v, ok := m[name]
 	if !ok {
