@@ -8,6 +8,7 @@ import "context"
 type Store interface {
 	EventStore
 	MirrorStore
+	MirrorHistoryStore
 	TokenStore
 	IdempotencyStore
 	KeyStore

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/paywarden/paywarden/internal/config"
@@ -261,7 +262,22 @@ func (c *cmdline) load(ctx context.Context, e *env, opts ...config.Option) (*set
 	if err != nil {
 		return nil, configError(err)
 	}
+	if cfg.DatabaseURLFromFlag && urlHasPassword(cfg.DatabaseURL.Reveal()) {
+		// As for keys: a flag shows in ps, /proc and shell history.
+		return nil, configError(errors.New("--database-url holds a password, and flags show in ps and shell history: " +
+			"give the URL in PAYWARDEN_DATABASE_URL_FILE, PAYWARDEN_DATABASE_URL or a secret reference"))
+	}
 	return newSetup(e, cfg), nil
+}
+
+// urlHasPassword reports whether a database URL carries a password.
+func urlHasPassword(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil {
+		return strings.Contains(s, "@") // unparsable: assume the worst
+	}
+	_, has := u.User.Password()
+	return has || u.Query().Has("password")
 }
 
 // group is a command with subcommands, such as keys or events.

@@ -117,9 +117,12 @@ func eventsList(ctx context.Context, e *env) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tATTEMPTS\tCREATED\tRECEIVED\tENDPOINT")
+	// What came from outside is escaped: a stored type must not drive the
+	// operator's terminal.
+	esc := paywarden.EscapeText
 	for _, ev := range events {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", ev.ID, ev.Type, ev.Status, ev.Attempts,
-			ev.Created.Format(time.RFC3339), ev.ReceivedAt.Format(time.RFC3339), ev.Endpoint)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", esc(ev.ID), esc(ev.Type), ev.Status, ev.Attempts,
+			ev.Created.Format(time.RFC3339), ev.ReceivedAt.Format(time.RFC3339), esc(ev.Endpoint))
 	}
 	return tw.Flush()
 }
@@ -161,15 +164,16 @@ func eventsShow(ctx context.Context, e *env) error {
 		return writeJSON(e.stdout, j)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	esc := paywarden.EscapeText
 	fmt.Fprintf(tw, "id\t%s\ntype\t%s\nstatus\t%s\nattempts\t%d\ncreated\t%s\nreceived\t%s\n",
-		j.ID, j.Type, j.Status, j.Attempts, j.Created.Format(time.RFC3339), j.ReceivedAt.Format(time.RFC3339))
+		esc(j.ID), esc(j.Type), j.Status, j.Attempts, j.Created.Format(time.RFC3339), j.ReceivedAt.Format(time.RFC3339))
 	fmt.Fprintf(tw, "api version\t%s\nlivemode\t%t\nendpoint\t%s\nobject\t%s %s\n",
-		j.APIVersion, j.Livemode, j.Endpoint, j.ObjectType, j.ObjectID)
+		esc(j.APIVersion), j.Livemode, esc(j.Endpoint), esc(j.ObjectType), esc(j.ObjectID))
 	if j.Processed != nil {
 		fmt.Fprintf(tw, "processed\t%s\n", j.Processed.Format(time.RFC3339))
 	}
 	if j.LastError != "" {
-		fmt.Fprintf(tw, "last error\t%s\n", j.LastError)
+		fmt.Fprintf(tw, "last error\t%s\n", esc(j.LastError))
 	}
 	if ev.Status == paywarden.EventQuarantined {
 		fmt.Fprintf(tw, "note\tits API version differs from the pinned one; replay it after upgrading (its object is then re-read from Stripe, not taken from this payload)\n")

@@ -58,7 +58,7 @@ func runCommand(ctx context.Context, args []string, e *env) error {
 		return runVersion(e.with(rest))
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
-	case "sync", "report":
+	case "sync":
 		return usageErrorf("%s is not implemented in this version of paywarden", cmd)
 	default:
 		if c, ok := commands[cmd]; ok {
@@ -148,6 +148,7 @@ Commands:
   tokens     create, list and revoke internal API tokens
   events     list, show, replay and reconcile webhook events
   doctor     check configuration and posture; --online also asks Stripe
+  report     revenue, subscriptions and payouts from the mirror, no Stripe key needed
   version    print version information (also --version)
 
 Run 'paywarden <command> --help' for a command's arguments, flags and an example.

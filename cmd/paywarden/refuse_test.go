@@ -385,3 +385,24 @@ func TestKeyShapedInputNeverEchoed(t *testing.T) {
 		})
 	}
 }
+
+// TestDatabasePasswordFlagRefused: a database URL with a password given as
+// a flag is refused, as keys are, and the password is never printed
+// (issue 13, finding 2).
+func TestDatabasePasswordFlagRefused(t *testing.T) {
+	dir := t.TempDir()
+	env := devEnv(dir, "http://127.0.0.1:1")
+	password := randAlnum(20)
+	for _, args := range [][]string{
+		{"serve", "--database-url", "postgres://paywarden:" + password + "@127.0.0.1:1/pw"},
+		{"events", "list", "--database-url", "postgres://paywarden:" + password + "@127.0.0.1:1/pw"},
+		{"migrate", "--database-url=postgres://127.0.0.1:1/pw?password=" + password},
+	} {
+		out, errOut, code, started := runCmd(t, env, args...)
+		checkRefused(t, out, errOut, code, started, []string{"--database-url", "PAYWARDEN_DATABASE_URL_FILE"}, password)
+	}
+	// Without a password the flag is fine.
+	if _, errOut, code, _ := runCmd(t, env, "migrate", "--database-url", "sqlite:"+filepath.Join(dir, "flag.db")); code != 0 {
+		t.Errorf("migrate --database-url sqlite:...: exit %d: %s", code, errOut)
+	}
+}

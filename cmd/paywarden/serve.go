@@ -124,7 +124,8 @@ func runServe(ctx context.Context, e *env) error {
 		Webhooks:  receiver,
 		API:       api.New(api.Options{Store: st, Stripe: sc, Logger: log, Registerer: reg}).Handler(),
 		UI: ui.New(ui.Options{Store: st, HashToken: paywarden.HashToken, Redactor: s.red, Gatherer: reg,
-			Logger: log, Posture: postureFunc(cfg, st, reg, keyMaxAge(e))}).Handler(),
+			Logger: log, Posture: postureFunc(cfg, st, reg, keyMaxAge(e)),
+			Revenue: uiRevenue(st), Subscriptions: uiSubscriptions(st)}).Handler(),
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
 				return err

@@ -45,6 +45,10 @@ type Store interface {
 
 	// ListObjects is that of paywarden.MirrorStore.
 	ListObjects(ctx context.Context, f paywarden.MirrorFilter) ([]*paywarden.MirrorObject, error)
+	// ObjectsAt and ObjectHistory are those of paywarden.MirrorHistoryStore,
+	// for reports.
+	ObjectsAt(ctx context.Context, typ string, ids []string, at time.Time) ([]*paywarden.MirrorObject, error)
+	ObjectHistory(ctx context.Context, typ, id string) ([]*paywarden.MirrorObject, error)
 }
 
 // Stripe is what the API needs of Stripe; *stripeapi.Client has it. Each

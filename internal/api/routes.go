@@ -8,8 +8,7 @@ import (
 	"github.com/paywarden/paywarden"
 )
 
-// routes registers the whole internal API (PRODUCT.md §5). Reports routes
-// are not served here yet.
+// routes registers the whole internal API (PRODUCT.md §5).
 func (a *API) routes(mux *http.ServeMux) {
 	// Payments: payment intents, created and acted on through Stripe, listed
 	// from the local mirror.
@@ -30,6 +29,11 @@ func (a *API) routes(mux *http.ServeMux) {
 	a.handle(mux, "GET /v1/subscriptions/{id}", paywarden.ScopeSubscriptionsRead, a.getSubscription)
 	a.handle(mux, "POST /v1/subscriptions/{id}", paywarden.ScopeSubscriptionsWrite, a.updateSubscription)
 	a.handle(mux, "DELETE /v1/subscriptions/{id}", paywarden.ScopeSubscriptionsWrite, a.cancelSubscription)
+
+	// Reports, computed from the mirror without calling Stripe.
+	a.handle(mux, "GET /v1/reports/revenue", paywarden.ScopeReportsRead, a.revenueReport)
+	a.handle(mux, "GET /v1/reports/subscriptions", paywarden.ScopeReportsRead, a.subscriptionsReport)
+	a.handle(mux, "GET /v1/reports/payouts", paywarden.ScopeReportsRead, a.payoutsReport)
 
 	// Webhook events as paywarden stored them.
 	a.handle(mux, "GET /v1/events", paywarden.ScopeEventsRead, a.listEvents)

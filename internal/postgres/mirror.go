@@ -99,5 +99,8 @@ func upsertObjects(ctx context.Context, tx pgx.Tx, objs []*paywarden.MirrorObjec
 		}
 		written[i] = tag.RowsAffected() > 0
 	}
-	return written, br.Close()
+	if err := br.Close(); err != nil {
+		return nil, err
+	}
+	return written, recordHistory(ctx, tx, objs, written, now)
 }

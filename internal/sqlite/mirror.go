@@ -109,5 +109,5 @@ func upsertObjects(ctx context.Context, tx *sql.Tx, objs []*paywarden.MirrorObje
 		}
 		written[i] = n > 0
 	}
-	return written, nil
+	return written, recordHistory(ctx, tx, objs, written, now)
 }

@@ -3,8 +3,8 @@
 // that they behave the same (PRODUCT.md §7).
 //
 // The tests are in one file per interface (events.go, mirror.go,
-// tokens.go, idempotency.go, keys.go, migrations.go); storetest.go holds
-// the entry point and the helpers they share.
+// history.go, tokens.go, idempotency.go, keys.go, migrations.go);
+// storetest.go holds the entry point and the helpers they share.
 //
 // A backend's test calls RunConformanceTests with a function that opens a
 // new, empty, unmigrated store; the suite migrates it. Stores must
@@ -89,6 +89,10 @@ func RunConformanceTests(t *testing.T, open func(t *testing.T) paywarden.Store) 
 		{"OrderingGuard", testOrderingGuard},
 		{"Objects", testObjects},
 		{"ListObjects", testListObjects},
+		// history.go
+		{"ObjectHistory", testObjectHistory},
+		{"ObjectsAtMany", testObjectsAtMany},
+		{"HistoryOnComplete", testHistoryOnComplete},
 		// tokens.go
 		{"Tokens", testTokens},
 		// idempotency.go
