@@ -33,11 +33,8 @@ var MirroredTypes = []string{
 // always re-read from Stripe rather than taken from an event payload, which
 // may be stale by the time it is processed.
 func MoneyMoving(t string) bool {
-	switch t {
-	case ObjectPaymentIntent, ObjectCharge, ObjectRefund, ObjectDispute:
-		return true
-	}
-	return false
+	k, ok := mirrorKinds[t]
+	return ok && k.MoneyMoving
 }
 
 // MirrorObject is the local copy of one Stripe object, with the fields

@@ -29,6 +29,18 @@ var eventsGroup = group{name: "events", purpose: "inspect, re-run and recover th
 
 const statusNote = "Statuses: pending, processed, failed, dead, quarantined."
 
+// quarantineRule is what replaying a quarantined event does, for
+// events replay --help.
+const quarantineRule = "Replaying a quarantined event (one sent at another API version than the pinned one) " +
+	"never applies its stored payload as if it were the pinned version: the workers re-read its object " +
+	"from Stripe, which answers at the pinned version, and mirror that. While Stripe cannot be reached " +
+	"the event fails and is retried; an object Stripe no longer has is marked deleted in the mirror. " +
+	"Subscribers receive the event as Stripe sent it, its api_version naming its shape. There is no " +
+	"--accept-version: a payload of another version is never mirrored."
+
+// quarantineNote is printed when quarantined events are replayed.
+const quarantineNote = "note: quarantined events are not mirrored from their payloads; the workers re-read each object from Stripe at the pinned API version %s"
+
 // eventJSON is an event as the events command prints it.
 type eventJSON struct {
 	ID         string          `json:"id"`
@@ -164,7 +176,7 @@ func eventsShow(ctx context.Context, e *env) error {
 		fmt.Fprintf(tw, "last error\t%s\n", esc(j.LastError))
 	}
 	if ev.Status == paywarden.EventQuarantined {
-		fmt.Fprintf(tw, "note\tits API version differs from the pinned one; replay it after upgrading\n")
+		fmt.Fprintf(tw, "note\tits API version differs from the pinned one; replay it after upgrading (its object is then re-read from Stripe, not taken from this payload)\n")
 	}
 	return tw.Flush()
 }
@@ -174,12 +186,14 @@ type replayResult struct {
 	ID       string `json:"id,omitempty"`
 	Status   string `json:"status,omitempty"`
 	Replayed int64  `json:"replayed"`
+	// Note says how quarantined events are processed, when any were replayed.
+	Note string `json:"note,omitempty"`
 }
 
 func eventsReplay(ctx context.Context, e *env) error {
 	c := newCmdline("events replay", "set one event, or every event of a status, back to pending; a running serve processes them").
 		optArg("ID", "the event id, evt_...; or give --status instead", false).
-		note(statusNote+" Replay quarantined events after upgrading paywarden to their API version.").
+		note(statusNote+" Replay quarantined events after upgrading paywarden to their API version.\n\n"+quarantineRule).
 		example("paywarden events replay evt_1QxYZ2AbCdEfGh", "paywarden events replay --status dead --format json")
 	status := c.fs.String("status", "", "replay every event of this `STATUS`")
 	format := c.format()
@@ -208,11 +222,21 @@ func eventsReplay(ctx context.Context, e *env) error {
 			return s.safe(err)
 		}
 		res = replayResult{Status: *status, Replayed: int64(n)}
+		if paywarden.EventStatus(*status) == paywarden.EventQuarantined && n > 0 {
+			res.Note = fmt.Sprintf(quarantineNote, stripeapi.APIVersion)
+		}
 	} else {
-		if err := st.ReplayEvent(ctx, c.Args[0]); err != nil {
+		ev, err := st.Event(ctx, c.Args[0])
+		if err != nil {
 			return s.safe(eventError(err))
 		}
-		res = replayResult{ID: c.Args[0], Replayed: 1}
+		if err := st.ReplayEvent(ctx, ev.ID); err != nil {
+			return s.safe(eventError(err))
+		}
+		res = replayResult{ID: ev.ID, Replayed: 1}
+		if ev.Status == paywarden.EventQuarantined {
+			res.Note = fmt.Sprintf(quarantineNote, stripeapi.APIVersion)
+		}
 	}
 	switch {
 	case *format == "json":
@@ -221,6 +245,9 @@ func eventsReplay(ctx context.Context, e *env) error {
 		fmt.Fprintf(e.stdout, "%s set back to pending\n", res.ID)
 	default:
 		fmt.Fprintf(e.stdout, "%d %s event(s) set back to pending\n", res.Replayed, res.Status)
+	}
+	if res.Note != "" {
+		fmt.Fprintln(e.stdout, res.Note)
 	}
 	return nil
 }

@@ -90,3 +90,53 @@ func TestEventsCommand(t *testing.T) {
 		}
 	}
 }
+
+// events replay says what replaying a quarantined event does: its object is
+// re-read from Stripe, its payload never applied.
+func TestEventsReplayQuarantined(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "pw.db")
+	db, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var events []*paywarden.Event
+	for i, st := range []paywarden.EventStatus{paywarden.EventDead, paywarden.EventQuarantined} {
+		events = append(events, &paywarden.Event{
+			ID: "evt_" + string(rune('a'+i)), Type: "customer.updated", Created: t0, APIVersion: "2020-08-27",
+			ObjectID: "cus_A", ObjectType: "customer", Endpoint: "default", Payload: []byte(`{"id":"x"}`),
+			Status: st, ReceivedAt: t0, NextAttemptAt: t0,
+		})
+	}
+	if _, err := db.InsertEvents(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	getenv := func(k string) string {
+		return map[string]string{"PAYWARDEN_DATABASE_URL": "sqlite:" + path}[k]
+	}
+	cmd := func(args ...string) (string, int) {
+		var out, errb bytes.Buffer
+		err := run(ctx, append([]string{"events", "replay"}, args...), getenv, nil, &out, &errb)
+		return out.String(), report(&errb, err)
+	}
+	const note = "re-read each object from Stripe at the pinned API version"
+
+	if out, code := cmd("--help"); code != 0 || !strings.Contains(out, "never applies its stored payload") ||
+		!strings.Contains(out, "--accept-version") {
+		t.Errorf("replay --help: exit %d, want 0 and the quarantine rule: %s", code, out)
+	}
+	if out, code := cmd("evt_a"); code != 0 || strings.Contains(out, note) {
+		t.Errorf("replay of a dead event: exit %d, output %q; want 0 and no quarantine note", code, out)
+	}
+	if out, code := cmd("evt_b"); code != 0 || !strings.Contains(out, note) {
+		t.Errorf("replay of a quarantined event: exit %d, output %q; want 0 and the note", code, out)
+	}
+	if out, code := cmd("evt_nope"); code != 1 || out != "" {
+		t.Errorf("replay of an unknown event: exit %d, output %q; want 1 and nothing", code, out)
+	}
+}

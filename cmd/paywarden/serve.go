@@ -91,11 +91,12 @@ func runServe(ctx context.Context, e *env) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	proc := eventproc.New(eventproc.Options{
-		Store:   st,
-		Fetcher: sc,
-		Logger:  log,
-		Metrics: eventproc.NewMetrics(reg),
-		Owner:   ownerName(),
+		Store:      st,
+		Fetcher:    sc,
+		APIVersion: stripeapi.APIVersion,
+		Logger:     log,
+		Metrics:    eventproc.NewMetrics(reg),
+		Owner:      ownerName(),
 
 		Subscribers: cfg.Subscribers,
 		Registerer:  reg,
@@ -121,7 +122,7 @@ func runServe(ctx context.Context, e *env) error {
 		AdminAddr: cfg.AdminAddr,
 		TLS:       tlsConfig,
 		Webhooks:  receiver,
-		API:       api.New(api.Options{Store: st, Stripe: sc, Logger: log}).Handler(),
+		API:       api.New(api.Options{Store: st, Stripe: sc, Logger: log, Registerer: reg}).Handler(),
 		UI: ui.New(ui.Options{Store: st, HashToken: paywarden.HashToken, Redactor: s.red, Gatherer: reg,
 			Logger: log, Posture: postureFunc(cfg, st, reg, keyMaxAge(e)),
 			Revenue: uiRevenue(st), Subscriptions: uiSubscriptions(st)}).Handler(),

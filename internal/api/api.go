@@ -23,6 +23,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/stripeapi"
 )
@@ -37,6 +39,10 @@ type Store interface {
 	ListEvents(ctx context.Context, f paywarden.EventFilter) ([]*paywarden.Event, error)
 	ReplayEvent(ctx context.Context, id string) error
 
+	// UpsertObjects is that of paywarden.MirrorStore: the write-through of
+	// what Stripe answered to a change.
+	UpsertObjects(ctx context.Context, objs []*paywarden.MirrorObject) (written []bool, err error)
+
 	// ListObjects is that of paywarden.MirrorStore.
 	ListObjects(ctx context.Context, f paywarden.MirrorFilter) ([]*paywarden.MirrorObject, error)
 	// ObjectsAt and ObjectHistory are those of paywarden.MirrorHistoryStore,
@@ -46,20 +52,22 @@ type Store interface {
 }
 
 // Stripe is what the API needs of Stripe; *stripeapi.Client has it. Each
-// method returns a *paywarden.Error on failure.
+// method returns a *paywarden.Error on failure. A method that changes an
+// object also returns the record of Stripe's answer for the mirror (nil
+// when the answer could not be read as one), which the API writes through.
 type Stripe interface {
-	CreatePaymentIntent(ctx context.Context, idemKey string, p paywarden.PaymentParams) (*paywarden.Payment, error)
+	CreatePaymentIntent(ctx context.Context, idemKey string, p paywarden.PaymentParams) (*paywarden.Payment, *paywarden.MirrorObject, error)
 	GetPaymentIntent(ctx context.Context, id string) (*paywarden.Payment, error)
-	CapturePaymentIntent(ctx context.Context, idemKey, id string, amount int64) (*paywarden.Payment, error)
-	CancelPaymentIntent(ctx context.Context, idemKey, id string) (*paywarden.Payment, error)
-	CreateRefund(ctx context.Context, idemKey string, p paywarden.RefundParams) (*paywarden.Refund, error)
-	CreateCustomer(ctx context.Context, idemKey string, p paywarden.CustomerParams) (*paywarden.Customer, error)
+	CapturePaymentIntent(ctx context.Context, idemKey, id string, amount int64) (*paywarden.Payment, *paywarden.MirrorObject, error)
+	CancelPaymentIntent(ctx context.Context, idemKey, id string) (*paywarden.Payment, *paywarden.MirrorObject, error)
+	CreateRefund(ctx context.Context, idemKey string, p paywarden.RefundParams) (*paywarden.Refund, *paywarden.MirrorObject, error)
+	CreateCustomer(ctx context.Context, idemKey string, p paywarden.CustomerParams) (*paywarden.Customer, *paywarden.MirrorObject, error)
 	GetCustomer(ctx context.Context, id string) (*paywarden.Customer, error)
-	CreateSubscription(ctx context.Context, idemKey string, p paywarden.SubscriptionParams) (*paywarden.Subscription, error)
+	CreateSubscription(ctx context.Context, idemKey string, p paywarden.SubscriptionParams) (*paywarden.Subscription, *paywarden.MirrorObject, error)
 	GetSubscription(ctx context.Context, id string) (*paywarden.Subscription, error)
 	ListSubscriptions(ctx context.Context, p paywarden.SubscriptionListParams) (*paywarden.SubscriptionList, error)
-	UpdateSubscription(ctx context.Context, idemKey, id string, p paywarden.SubscriptionUpdate) (*paywarden.Subscription, error)
-	CancelSubscription(ctx context.Context, idemKey, id string, atPeriodEnd bool) (*paywarden.Subscription, error)
+	UpdateSubscription(ctx context.Context, idemKey, id string, p paywarden.SubscriptionUpdate) (*paywarden.Subscription, *paywarden.MirrorObject, error)
+	CancelSubscription(ctx context.Context, idemKey, id string, atPeriodEnd bool) (*paywarden.Subscription, *paywarden.MirrorObject, error)
 }
 
 var _ Stripe = (*stripeapi.Client)(nil)
@@ -97,6 +105,8 @@ type Options struct {
 	// RequestTimeout bounds the work of one request, Stripe retries
 	// included; zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// Registerer takes the API's metrics; nil registers none.
+	Registerer prometheus.Registerer
 }
 
 // API serves the internal API.
@@ -110,6 +120,9 @@ type API struct {
 	lock    time.Duration
 	timeout time.Duration
 	handler http.Handler
+
+	// mirrorFailures counts write-throughs that failed after Stripe acted.
+	mirrorFailures prometheus.Counter
 }
 
 // New returns an API. It panics without a Store or Stripe: that is a wiring
@@ -145,6 +158,12 @@ func New(opts Options) *API {
 	}
 	if a.timeout <= 0 {
 		a.timeout = DefaultRequestTimeout
+	}
+	a.mirrorFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "paywarden_api_mirror_write_failures_total",
+		Help: "Objects Stripe answered a change with that could not be written to the mirror; their webhook events heal it."})
+	if opts.Registerer != nil {
+		opts.Registerer.MustRegister(a.mirrorFailures)
 	}
 	mux := http.NewServeMux()
 	a.routes(mux)

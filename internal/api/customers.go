@@ -24,12 +24,13 @@ func (a *API) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	); err != nil {
 		return err
 	}
-	c, err := a.stripe.CreateCustomer(r.Context(), stripeKey(w), paywarden.CustomerParams{
+	c, rec, err := a.stripe.CreateCustomer(r.Context(), stripeKey(w), paywarden.CustomerParams{
 		Email: req.Email, Name: req.Name, Metadata: req.Metadata,
 	})
 	if err != nil {
 		return err
 	}
+	a.writeThrough(r.Context(), rec)
 	return writeJSON(w, http.StatusCreated, c)
 }
 

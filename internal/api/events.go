@@ -105,7 +105,9 @@ func (a *API) getEvent(w http.ResponseWriter, r *http.Request) error {
 }
 
 // replayEvent sets an event back to pending, whatever its status, so that
-// the workers process it again.
+// the workers process it again. A quarantined event's payload (another API
+// version's shape) is never mirrored: the workers re-read its object from
+// Stripe at the pinned version (eventproc's repinnedState).
 func (a *API) replayEvent(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	var req struct{}

@@ -16,8 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/paywarden/paywarden"
 	"github.com/paywarden/paywarden/internal/api"
+	"github.com/paywarden/paywarden/internal/postgres"
+	"github.com/paywarden/paywarden/internal/postgres/postgrestest"
 	"github.com/paywarden/paywarden/internal/sqlite"
 	"github.com/paywarden/paywarden/internal/stripeapi"
 	"github.com/paywarden/paywarden/internal/stripeapi/stripemock"
@@ -54,17 +58,23 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// harness is an API on a real SQLite file, reached over loopback HTTP.
+// harness is an API on a real SQLite file (or, from pgHarness, a
+// PostgreSQL schema), reached over loopback HTTP.
 type harness struct {
 	t      *testing.T
 	path   string
-	store  *sqlite.DB
+	pgURL  string // PostgreSQL instead of SQLite when set
+	store  paywarden.Store
 	api    *api.API
 	srv    *httptest.Server
 	log    *syncBuffer
 	base   string // Stripe API base
 	now    func() time.Time
 	tokens []string // every token made, to check the log for
+
+	// wrap, when set, puts a fault in front of the store the API uses.
+	wrap func(paywarden.Store) api.Store
+	reg  *prometheus.Registry // the API's metrics
 }
 
 func mockHarness(t *testing.T) *harness {
@@ -75,11 +85,27 @@ func mockHarness(t *testing.T) *harness {
 	return newHarness(t, mockURL, "")
 }
 
+// pgMockHarness is mockHarness on PostgreSQL; it skips t without
+// PAYWARDEN_TEST_POSTGRES_URL.
+func pgMockHarness(t *testing.T) *harness {
+	t.Helper()
+	if mockURL == "" {
+		t.Skipf("stripe-mock could not be started: %v", mockErr)
+	}
+	return newStoreHarness(t, mockURL, "", postgrestest.URL(t))
+}
+
 // newHarness builds an API against the Stripe at base, on the SQLite file
 // at path (a new one in a temp dir when "").
 func newHarness(t *testing.T, base, path string) *harness {
 	t.Helper()
-	h := &harness{t: t, path: path, log: &syncBuffer{}, base: base, now: time.Now}
+	return newStoreHarness(t, base, path, "")
+}
+
+// newStoreHarness is newHarness on PostgreSQL when pgURL is set.
+func newStoreHarness(t *testing.T, base, path, pgURL string) *harness {
+	t.Helper()
+	h := &harness{t: t, path: path, pgURL: pgURL, log: &syncBuffer{}, base: base, now: time.Now}
 	if h.path == "" {
 		h.path = filepath.Join(t.TempDir(), "paywarden.db")
 	}
@@ -104,7 +130,16 @@ func (h *harness) start() {
 	h.t.Helper()
 	ctx := context.Background()
 	logger := slog.New(slog.NewJSONHandler(h.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	st, err := sqlite.Open(ctx, h.path, logger)
+	var st interface {
+		paywarden.Store
+		SetNow(func() time.Time)
+	}
+	var err error
+	if h.pgURL != "" {
+		st, err = postgres.Open(ctx, h.pgURL, logger)
+	} else {
+		st, err = sqlite.Open(ctx, h.path, logger)
+	}
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -125,7 +160,12 @@ func (h *harness) start() {
 		h.t.Fatal(err)
 	}
 	h.store = st
-	h.api = api.New(api.Options{Store: st, Stripe: sc, Logger: logger, Now: func() time.Time { return h.now() }})
+	var apiStore api.Store = st
+	if h.wrap != nil {
+		apiStore = h.wrap(st)
+	}
+	h.reg = prometheus.NewRegistry()
+	h.api = api.New(api.Options{Store: apiStore, Stripe: sc, Logger: logger, Now: func() time.Time { return h.now() }, Registerer: h.reg})
 	h.srv = httptest.NewServer(h.api.Handler())
 }
 

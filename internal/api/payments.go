@@ -49,13 +49,14 @@ func (a *API) createPayment(w http.ResponseWriter, r *http.Request) error {
 	if req.Confirm && req.PaymentMethod == "" {
 		return invalid("payment_method", "payment_method is required when confirm is true.")
 	}
-	p, err := a.stripe.CreatePaymentIntent(r.Context(), stripeKey(w), paywarden.PaymentParams{
+	p, rec, err := a.stripe.CreatePaymentIntent(r.Context(), stripeKey(w), paywarden.PaymentParams{
 		Amount: *req.Amount, Currency: cur, Customer: req.Customer, Description: req.Description,
 		Metadata: req.Metadata, CaptureMethod: req.CaptureMethod, PaymentMethod: req.PaymentMethod, Confirm: req.Confirm,
 	})
 	if err != nil {
 		return err
 	}
+	a.writeThrough(r.Context(), rec)
 	return writeJSON(w, http.StatusCreated, p)
 }
 
@@ -131,10 +132,11 @@ func (a *API) capturePayment(w http.ResponseWriter, r *http.Request) error {
 		}
 		amount = *req.Amount
 	}
-	p, err := a.stripe.CapturePaymentIntent(r.Context(), stripeKey(w), id, amount)
+	p, rec, err := a.stripe.CapturePaymentIntent(r.Context(), stripeKey(w), id, amount)
 	if err != nil {
 		return err
 	}
+	a.writeThrough(r.Context(), rec)
 	return writeJSON(w, http.StatusOK, p)
 }
 
@@ -144,10 +146,11 @@ func (a *API) cancelPayment(w http.ResponseWriter, r *http.Request) error {
 	if err := firstError(validID("id", id, "pi_", false), a.decode(w, r, &req, true)); err != nil {
 		return err
 	}
-	p, err := a.stripe.CancelPaymentIntent(r.Context(), stripeKey(w), id)
+	p, rec, err := a.stripe.CancelPaymentIntent(r.Context(), stripeKey(w), id)
 	if err != nil {
 		return err
 	}
+	a.writeThrough(r.Context(), rec)
 	return writeJSON(w, http.StatusOK, p)
 }
 
@@ -172,11 +175,12 @@ func (a *API) createRefund(w http.ResponseWriter, r *http.Request) error {
 	if err := validEnum("reason", req.Reason, "duplicate", "fraudulent", "requested_by_customer"); err != nil {
 		return err
 	}
-	ref, err := a.stripe.CreateRefund(r.Context(), stripeKey(w), paywarden.RefundParams{
+	ref, rec, err := a.stripe.CreateRefund(r.Context(), stripeKey(w), paywarden.RefundParams{
 		PaymentIntent: id, Amount: amount, Reason: req.Reason,
 	})
 	if err != nil {
 		return err
 	}
+	a.writeThrough(r.Context(), rec)
 	return writeJSON(w, http.StatusCreated, ref)
 }

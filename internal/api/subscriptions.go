@@ -51,13 +51,14 @@ func (a *API) createSubscription(w http.ResponseWriter, r *http.Request) error {
 	if d := req.TrialPeriodDays; d != nil && (*d < 1 || *d > MaxTrialPeriodDays) {
 		return invalid("trial_period_days", "trial_period_days must be an integer from 1 to %d.", MaxTrialPeriodDays)
 	}
-	s, err := a.stripe.CreateSubscription(r.Context(), stripeKey(w), paywarden.SubscriptionParams{
+	s, rec, err := a.stripe.CreateSubscription(r.Context(), stripeKey(w), paywarden.SubscriptionParams{
 		Customer: req.Customer, Price: req.Price, Quantity: value(req.Quantity),
 		TrialPeriodDays: value(req.TrialPeriodDays), Metadata: req.Metadata,
 	})
 	if err != nil {
 		return err
 	}
+	a.writeThrough(r.Context(), rec)
 	return writeJSON(w, http.StatusCreated, s)
 }
 
@@ -121,12 +122,13 @@ func (a *API) updateSubscription(w http.ResponseWriter, r *http.Request) error {
 	if req.Price == "" && req.Quantity == nil {
 		return invalid("price", "price or quantity is required.")
 	}
-	s, err := a.stripe.UpdateSubscription(r.Context(), stripeKey(w), id, paywarden.SubscriptionUpdate{
+	s, rec, err := a.stripe.UpdateSubscription(r.Context(), stripeKey(w), id, paywarden.SubscriptionUpdate{
 		Price: req.Price, Quantity: value(req.Quantity), ProrationBehavior: req.ProrationBehavior,
 	})
 	if err != nil {
 		return err
 	}
+	a.writeThrough(r.Context(), rec)
 	return writeJSON(w, http.StatusOK, s)
 }
 
@@ -157,9 +159,10 @@ func (a *API) cancelSubscription(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return invalid("at_period_end", "at_period_end must be true or false.")
 	}
-	s, err := a.stripe.CancelSubscription(r.Context(), stripeKey(w), id, atEnd)
+	s, rec, err := a.stripe.CancelSubscription(r.Context(), stripeKey(w), id, atEnd)
 	if err != nil {
 		return err
 	}
+	a.writeThrough(r.Context(), rec)
 	return writeJSON(w, http.StatusOK, s)
 }

@@ -49,6 +49,13 @@ type Handler func(ctx context.Context, e *paywarden.Event) error
 type Options struct {
 	Store   Store
 	Fetcher Fetcher // nil: never re-fetch (the payload is used as it is)
+
+	// APIVersion is the pinned Stripe API version. An event of another
+	// version (a replayed quarantined one) is never mirrored from its
+	// payload: its object is re-read from Stripe (version.go). Empty
+	// takes every event as pinned; serve always sets it.
+	APIVersion string
+
 	Logger  *slog.Logger
 	Metrics *Metrics
 	Owner   string // this process's lease owner name; must be unique per process
@@ -256,7 +263,9 @@ func (p *Processor) apply(ctx context.Context, e *paywarden.Event) error {
 		if err != nil {
 			return err
 		}
-		objects = append(objects, obj)
+		if obj != nil {
+			objects = append(objects, obj)
+		}
 	}
 	p.mu.RLock()
 	hs := append(slices.Clone(p.registered[e.Type]), p.registered["*"]...)
@@ -275,10 +284,14 @@ func (p *Processor) apply(ctx context.Context, e *paywarden.Event) error {
 }
 
 // mirrorState returns the state of the event's object to write to the
-// mirror. Money-moving objects, and objects whose stored state has the same
+// mirror, or nil for none. An event of another API version is re-read
+// whole (repinnedState). Money-moving objects, and objects whose stored state has the same
 // version as this event (a tie the payloads cannot order), are re-read from
 // Stripe; the store's ordering guard does the rest.
 func (p *Processor) mirrorState(ctx context.Context, e *paywarden.Event) (*paywarden.MirrorObject, error) {
+	if p.offVersion(e) {
+		return p.repinnedState(ctx, e)
+	}
 	raw, err := objectOf(e.Payload)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/paywarden/paywarden"
 	"github.com/stripe/stripe-go/v85"
@@ -17,7 +18,7 @@ import (
 // EINTERNAL.
 
 // CreatePaymentIntent creates a payment intent with the payments key.
-func (c *Client) CreatePaymentIntent(ctx context.Context, idemKey string, p paywarden.PaymentParams) (*paywarden.Payment, error) {
+func (c *Client) CreatePaymentIntent(ctx context.Context, idemKey string, p paywarden.PaymentParams) (*paywarden.Payment, *paywarden.MirrorObject, error) {
 	params := &stripe.PaymentIntentCreateParams{
 		Amount:   stripe.Int64(p.Amount),
 		Currency: stripe.String(p.Currency),
@@ -32,14 +33,15 @@ func (c *Client) CreatePaymentIntent(ctx context.Context, idemKey string, p payw
 	}
 	params.SetIdempotencyKey(idem(idemKey))
 	var pi *stripe.PaymentIntent
+	sent := time.Now()
 	err := c.call(ctx, "CreatePaymentIntent", paywarden.CapabilityPayments, func(ctx context.Context, sc *stripe.Client, _ string) (err error) {
 		pi, err = sc.V1PaymentIntents.Create(ctx, params)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return toPayment(pi), nil
+	return toPayment(pi), c.record(ctx, "CreatePaymentIntent", pi.LastResponse, sent), nil
 }
 
 // GetPaymentIntent reads a payment intent with the payments key.
@@ -57,40 +59,42 @@ func (c *Client) GetPaymentIntent(ctx context.Context, id string) (*paywarden.Pa
 
 // CapturePaymentIntent captures an authorized payment; a zero amount
 // captures all of it.
-func (c *Client) CapturePaymentIntent(ctx context.Context, idemKey, id string, amount int64) (*paywarden.Payment, error) {
+func (c *Client) CapturePaymentIntent(ctx context.Context, idemKey, id string, amount int64) (*paywarden.Payment, *paywarden.MirrorObject, error) {
 	params := &stripe.PaymentIntentCaptureParams{}
 	if amount > 0 {
 		params.AmountToCapture = stripe.Int64(amount)
 	}
 	params.SetIdempotencyKey(idem(idemKey))
 	var pi *stripe.PaymentIntent
+	sent := time.Now()
 	err := c.call(ctx, "CapturePaymentIntent", paywarden.CapabilityPayments, func(ctx context.Context, sc *stripe.Client, _ string) (err error) {
 		pi, err = sc.V1PaymentIntents.Capture(ctx, id, params)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return toPayment(pi), nil
+	return toPayment(pi), c.record(ctx, "CapturePaymentIntent", pi.LastResponse, sent), nil
 }
 
 // CancelPaymentIntent cancels a payment intent.
-func (c *Client) CancelPaymentIntent(ctx context.Context, idemKey, id string) (*paywarden.Payment, error) {
+func (c *Client) CancelPaymentIntent(ctx context.Context, idemKey, id string) (*paywarden.Payment, *paywarden.MirrorObject, error) {
 	params := &stripe.PaymentIntentCancelParams{}
 	params.SetIdempotencyKey(idem(idemKey))
 	var pi *stripe.PaymentIntent
+	sent := time.Now()
 	err := c.call(ctx, "CancelPaymentIntent", paywarden.CapabilityPayments, func(ctx context.Context, sc *stripe.Client, _ string) (err error) {
 		pi, err = sc.V1PaymentIntents.Cancel(ctx, id, params)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return toPayment(pi), nil
+	return toPayment(pi), c.record(ctx, "CancelPaymentIntent", pi.LastResponse, sent), nil
 }
 
 // CreateRefund refunds a payment intent with the payments key.
-func (c *Client) CreateRefund(ctx context.Context, idemKey string, p paywarden.RefundParams) (*paywarden.Refund, error) {
+func (c *Client) CreateRefund(ctx context.Context, idemKey string, p paywarden.RefundParams) (*paywarden.Refund, *paywarden.MirrorObject, error) {
 	params := &stripe.RefundCreateParams{PaymentIntent: stripe.String(p.PaymentIntent)}
 	if p.Amount > 0 {
 		params.Amount = stripe.Int64(p.Amount)
@@ -98,30 +102,32 @@ func (c *Client) CreateRefund(ctx context.Context, idemKey string, p paywarden.R
 	setString(&params.Reason, p.Reason)
 	params.SetIdempotencyKey(idem(idemKey))
 	var r *stripe.Refund
+	sent := time.Now()
 	err := c.call(ctx, "CreateRefund", paywarden.CapabilityPayments, func(ctx context.Context, sc *stripe.Client, _ string) (err error) {
 		r, err = sc.V1Refunds.Create(ctx, params)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return toRefund(r), nil
+	return toRefund(r), c.record(ctx, "CreateRefund", r.LastResponse, sent), nil
 }
 
 // CreateCustomer creates a customer with the billing key.
-func (c *Client) CreateCustomer(ctx context.Context, idemKey string, p paywarden.CustomerParams) (*paywarden.Customer, error) {
+func (c *Client) CreateCustomer(ctx context.Context, idemKey string, p paywarden.CustomerParams) (*paywarden.Customer, *paywarden.MirrorObject, error) {
 	params := &stripe.CustomerCreateParams{Email: stripe.String(p.Email), Metadata: p.Metadata}
 	setString(&params.Name, p.Name)
 	params.SetIdempotencyKey(idem(idemKey))
 	var cu *stripe.Customer
+	sent := time.Now()
 	err := c.call(ctx, "CreateCustomer", paywarden.CapabilityBilling, func(ctx context.Context, sc *stripe.Client, _ string) (err error) {
 		cu, err = sc.V1Customers.Create(ctx, params)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return toCustomer(cu), nil
+	return toCustomer(cu), c.record(ctx, "CreateCustomer", cu.LastResponse, sent), nil
 }
 
 // GetCustomer reads a customer with the billing key.
@@ -140,7 +146,7 @@ func (c *Client) GetCustomer(ctx context.Context, id string) (*paywarden.Custome
 // CreateSubscription subscribes a customer to one price with the billing
 // key. The subscription starts incomplete until its first invoice is paid;
 // the answer carries that invoice's client secret for the front end.
-func (c *Client) CreateSubscription(ctx context.Context, idemKey string, p paywarden.SubscriptionParams) (*paywarden.Subscription, error) {
+func (c *Client) CreateSubscription(ctx context.Context, idemKey string, p paywarden.SubscriptionParams) (*paywarden.Subscription, *paywarden.MirrorObject, error) {
 	item := &stripe.SubscriptionCreateItemParams{Price: stripe.String(p.Price)}
 	if p.Quantity > 0 {
 		item.Quantity = stripe.Int64(p.Quantity)
@@ -150,21 +156,22 @@ func (c *Client) CreateSubscription(ctx context.Context, idemKey string, p paywa
 		Items:           []*stripe.SubscriptionCreateItemParams{item},
 		PaymentBehavior: stripe.String("default_incomplete"),
 		Metadata:        p.Metadata,
-		Expand:          []*string{stripe.String("latest_invoice.confirmation_secret")},
+		Expand:          append([]*string{stripe.String("latest_invoice.confirmation_secret")}, mirrorExpand(paywarden.ObjectSubscription)...),
 	}
 	if p.TrialPeriodDays > 0 {
 		params.TrialPeriodDays = stripe.Int64(p.TrialPeriodDays)
 	}
 	params.SetIdempotencyKey(idem(idemKey))
 	var s *stripe.Subscription
+	sent := time.Now()
 	err := c.call(ctx, "CreateSubscription", paywarden.CapabilityBilling, func(ctx context.Context, sc *stripe.Client, _ string) (err error) {
 		s, err = sc.V1Subscriptions.Create(ctx, params)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return toSubscription(s), nil
+	return toSubscription(s), c.record(ctx, "CreateSubscription", s.LastResponse, sent), nil
 }
 
 // GetSubscription reads a subscription with the billing key.
@@ -218,16 +225,16 @@ func (c *Client) ListSubscriptions(ctx context.Context, p paywarden.Subscription
 // UpdateSubscription changes the price or quantity of a one-item
 // subscription: it reads the subscription to find its item, then updates
 // that item, so that the price is replaced rather than added.
-func (c *Client) UpdateSubscription(ctx context.Context, idemKey, id string, p paywarden.SubscriptionUpdate) (*paywarden.Subscription, error) {
+func (c *Client) UpdateSubscription(ctx context.Context, idemKey, id string, p paywarden.SubscriptionUpdate) (*paywarden.Subscription, *paywarden.MirrorObject, error) {
 	cur, err := c.getSubscription(ctx, "UpdateSubscription", id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	params := &stripe.SubscriptionUpdateParams{}
+	params := &stripe.SubscriptionUpdateParams{Expand: mirrorExpand(paywarden.ObjectSubscription)}
 	setString(&params.ProrationBehavior, p.ProrationBehavior)
 	if p.Price != "" || p.Quantity > 0 {
 		if cur.Items == nil || len(cur.Items.Data) != 1 {
-			return nil, &paywarden.Error{Code: paywarden.EINVALID, Param: "price",
+			return nil, nil, &paywarden.Error{Code: paywarden.EINVALID, Param: "price",
 				Message: "The subscription does not have exactly one item; paywarden changes only one-item subscriptions."}
 		}
 		item := &stripe.SubscriptionUpdateItemParams{ID: stripe.String(cur.Items.Data[0].ID)}
@@ -239,37 +246,39 @@ func (c *Client) UpdateSubscription(ctx context.Context, idemKey, id string, p p
 	}
 	params.SetIdempotencyKey(idem(idemKey))
 	var s *stripe.Subscription
+	sent := time.Now()
 	err = c.call(ctx, "UpdateSubscription", paywarden.CapabilityBilling, func(ctx context.Context, sc *stripe.Client, _ string) (err error) {
 		s, err = sc.V1Subscriptions.Update(ctx, id, params)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return toSubscription(s), nil
+	return toSubscription(s), c.record(ctx, "UpdateSubscription", s.LastResponse, sent), nil
 }
 
 // CancelSubscription cancels a subscription now or, with atPeriodEnd, at
 // the end of the current period.
-func (c *Client) CancelSubscription(ctx context.Context, idemKey, id string, atPeriodEnd bool) (*paywarden.Subscription, error) {
+func (c *Client) CancelSubscription(ctx context.Context, idemKey, id string, atPeriodEnd bool) (*paywarden.Subscription, *paywarden.MirrorObject, error) {
 	var s *stripe.Subscription
 	idemKey = idem(idemKey)
+	sent := time.Now()
 	err := c.call(ctx, "CancelSubscription", paywarden.CapabilityBilling, func(ctx context.Context, sc *stripe.Client, _ string) (err error) {
 		if atPeriodEnd {
-			params := &stripe.SubscriptionUpdateParams{CancelAtPeriodEnd: stripe.Bool(true)}
+			params := &stripe.SubscriptionUpdateParams{CancelAtPeriodEnd: stripe.Bool(true), Expand: mirrorExpand(paywarden.ObjectSubscription)}
 			params.SetIdempotencyKey(idemKey)
 			s, err = sc.V1Subscriptions.Update(ctx, id, params)
 			return err
 		}
-		params := &stripe.SubscriptionCancelParams{}
+		params := &stripe.SubscriptionCancelParams{Expand: mirrorExpand(paywarden.ObjectSubscription)}
 		params.SetIdempotencyKey(idemKey)
 		s, err = sc.V1Subscriptions.Cancel(ctx, id, params)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return toSubscription(s), nil
+	return toSubscription(s), c.record(ctx, "CancelSubscription", s.LastResponse, sent), nil
 }
 
 // Verify proves that key authenticates with Stripe, with one cheap read
@@ -295,32 +304,47 @@ func (c *Client) Verify(ctx context.Context, key paywarden.Secret) error {
 	return err
 }
 
-// fetchPath returns the API path of an object of a mirrored type, or
-// false for a type paywarden does not mirror. Every mirrored type's
-// resource is its plural: /v1/payment_intents/{id}, /v1/customers/{id}.
+// fetchPath returns the API path of an object of a mirrored type (its
+// kind's Path and the id), or false for a type paywarden does not mirror.
 func fetchPath(objectType string) (string, bool) {
-	if !slices.Contains(paywarden.MirroredTypes, objectType) {
+	k, ok := paywarden.MirrorKindOf(objectType)
+	if !ok || !slices.Contains(paywarden.MirroredTypes, objectType) {
 		return "", false
 	}
-	return "/v1/" + objectType + "s/%s", true
+	return k.Path + "/%s", true
 }
 
 // rawObject keeps the JSON of an object the SDK fetched.
 type rawObject struct{ stripe.APIResource }
 
+// fetchParams are the parameters of a read of one object. The SDK refuses
+// stripe.Params' own (deprecated) Expand, so it is a field here, as in the
+// SDK's per-type params.
+type fetchParams struct {
+	stripe.Params `form:"*"`
+	Expand        []*string `form:"expand"`
+}
+
 // Fetch reads one object of a mirrored type with the read key and returns
-// its JSON as Stripe sent it. EINVALID for a type paywarden does not mirror.
+// its JSON as Stripe sent it, at the pinned API version. The path and the
+// expansions are those of the type's paywarden.MirrorKind. EINVALID for a
+// type paywarden does not mirror.
 func (c *Client) Fetch(ctx context.Context, objectType, id string) ([]byte, error) {
 	path, ok := fetchPath(objectType)
 	if !ok {
 		return nil, paywarden.Errorf(paywarden.EINVALID, "paywarden does not fetch objects of type %q", objectType)
 	}
+	kind, _ := paywarden.MirrorKindOf(objectType)
 	if id == "" {
 		return nil, paywarden.Errorf(paywarden.EINVALID, "an object id is required")
 	}
 	var obj rawObject
 	err := c.call(ctx, "Fetch", paywarden.CapabilityRead, func(ctx context.Context, _ *stripe.Client, key string) error {
-		return c.backend.Call(http.MethodGet, stripe.FormatURLPath(path, id), key, &stripe.Params{Context: ctx}, &obj)
+		params := &fetchParams{Params: stripe.Params{Context: ctx}}
+		for _, e := range kind.Expand {
+			params.Expand = append(params.Expand, stripe.String(e))
+		}
+		return c.backend.Call(http.MethodGet, stripe.FormatURLPath(path, id), key, params, &obj)
 	})
 	if err != nil {
 		return nil, err

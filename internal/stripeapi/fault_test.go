@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -176,7 +177,7 @@ func TestRetryPolicy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFaultServer(t, tt.steps...)
 			c := newFaultClient(t, f.URL)
-			p, err := c.CreatePaymentIntent(context.Background(), "pw-fixed-key", paywarden.PaymentParams{Amount: 2000, Currency: "usd"})
+			p, _, err := c.CreatePaymentIntent(context.Background(), "pw-fixed-key", paywarden.PaymentParams{Amount: 2000, Currency: "usd"})
 			if got := paywarden.ErrorCode(err); got != tt.code {
 				t.Fatalf("got code %q (%v), want %q", got, err, tt.code)
 			}
@@ -213,7 +214,7 @@ func TestRetryPolicy(t *testing.T) {
 func TestRetryAfterHonoured(t *testing.T) {
 	f := newFaultServer(t, stripeError(429, map[string]string{"Retry-After": "3"}, errBody("rate_limit", "rate_limit", "", "")), ok(okPayment))
 	c := newFaultClient(t, f.URL)
-	if _, err := c.CreatePaymentIntent(context.Background(), "k", paywarden.PaymentParams{Amount: 100, Currency: "usd"}); err != nil {
+	if _, _, err := c.CreatePaymentIntent(context.Background(), "k", paywarden.PaymentParams{Amount: 100, Currency: "usd"}); err != nil {
 		t.Fatal(err)
 	}
 	if len(c.sleeps) != 1 || c.sleeps[0] < 3*time.Second {
@@ -256,7 +257,7 @@ func TestRetryWithinDeadline(t *testing.T) {
 func TestCardDeclined(t *testing.T) {
 	f := newFaultServer(t, stripeError(402, nil, `{"error":{"type":"card_error","code":"card_declined","decline_code":"insufficient_funds","message":"Your card has insufficient funds.","charge":"ch_1"}}`))
 	c := newFaultClient(t, f.URL)
-	_, err := c.CreatePaymentIntent(context.Background(), "k", paywarden.PaymentParams{Amount: 100, Currency: "usd", Confirm: true})
+	_, _, err := c.CreatePaymentIntent(context.Background(), "k", paywarden.PaymentParams{Amount: 100, Currency: "usd", Confirm: true})
 	var pe *paywarden.Error
 	if !errors.As(err, &pe) {
 		t.Fatalf("got %v, want *paywarden.Error", err)
@@ -270,7 +271,7 @@ func TestCardDeclined(t *testing.T) {
 func TestUnauthorizedAlerts(t *testing.T) {
 	f := newFaultServer(t, stripeError(401, nil, errBody("invalid_request_error", "", "", "Invalid API Key provided: "+testKey("rk", "p").Reveal())))
 	c := newFaultClient(t, f.URL)
-	_, err := c.CreateCustomer(context.Background(), "k", paywarden.CustomerParams{Email: "a@example.com"})
+	_, _, err := c.CreateCustomer(context.Background(), "k", paywarden.CustomerParams{Email: "a@example.com"})
 	if paywarden.ErrorCode(err) != paywarden.ESTRIPEMISCONFIGURED {
 		t.Fatalf("got %v, want stripe_misconfigured", err)
 	}
@@ -286,7 +287,7 @@ func TestForbiddenNamesPermission(t *testing.T) {
 	msg := "The provided key '" + testKey("rk", "p").Reveal() + "' does not have the required permissions for this endpoint on account 'acct_1'. Having the 'rak_payment_intent_write' permission would allow this request to continue."
 	f := newFaultServer(t, stripeError(403, nil, errBody("invalid_request_error", "", "", msg)))
 	c := newFaultClient(t, f.URL)
-	_, err := c.CreatePaymentIntent(context.Background(), "k", paywarden.PaymentParams{Amount: 100, Currency: "usd"})
+	_, _, err := c.CreatePaymentIntent(context.Background(), "k", paywarden.PaymentParams{Amount: 100, Currency: "usd"})
 	if paywarden.ErrorCode(err) != paywarden.ESTRIPEMISCONFIGURED {
 		t.Fatalf("got %v, want stripe_misconfigured", err)
 	}
@@ -302,7 +303,7 @@ func TestForbiddenNamesPermission(t *testing.T) {
 func TestInvalidNamesParam(t *testing.T) {
 	f := newFaultServer(t, stripeError(400, nil, errBody("invalid_request_error", "resource_missing", "customer", "No such customer: 'cus_x'")))
 	c := newFaultClient(t, f.URL)
-	_, err := c.CreateSubscription(context.Background(), "k", paywarden.SubscriptionParams{Customer: "cus_x", Price: "price_1"})
+	_, _, err := c.CreateSubscription(context.Background(), "k", paywarden.SubscriptionParams{Customer: "cus_x", Price: "price_1"})
 	var pe *paywarden.Error
 	if !errors.As(err, &pe) || pe.Code != paywarden.EINVALID || pe.Param != "customer" {
 		t.Fatalf("got %#v, want invalid_request naming customer", err)
@@ -419,5 +420,42 @@ func TestTrace(t *testing.T) {
 	}
 	if tr.Attempts() != 2 || tr.LastRequestID() != "req_ok" {
 		t.Errorf("got %d attempts, last request id %q; want 2, req_ok", tr.Attempts(), tr.LastRequestID())
+	}
+}
+
+// Fetch reads each mirrored type at its kind's path with the read key,
+// asking for the kind's expansions: a subscription's discounts come with
+// their coupons.
+func TestFetchPaths(t *testing.T) {
+	f := newFaultServer(t, ok(`{"id":"x_1","object":"thing"}`))
+	c := newFaultClient(t, f.URL)
+	for _, typ := range paywarden.MirroredTypes {
+		if _, err := c.Fetch(context.Background(), typ, "x_1"); err != nil {
+			t.Fatalf("Fetch(%s): %v", typ, err)
+		}
+	}
+	reqs := f.requests()
+	if len(reqs) != len(paywarden.MirroredTypes) {
+		t.Fatalf("got %d requests, want %d", len(reqs), len(paywarden.MirroredTypes))
+	}
+	for i, typ := range paywarden.MirroredTypes {
+		k, _ := paywarden.MirrorKindOf(typ)
+		r := reqs[i]
+		if r.Method != http.MethodGet || r.Path != k.Path+"/x_1" {
+			t.Errorf("Fetch(%s): got %s %s, want GET %s/x_1", typ, r.Method, r.Path, k.Path)
+		}
+		if r.Authorization != "Bearer "+c.keys[paywarden.CapabilityRead].Reveal() {
+			t.Errorf("Fetch(%s): not sent with the read key", typ)
+		}
+		var got []string
+		for i := range len(r.Form) {
+			got = append(got, r.Form[fmt.Sprintf("expand[%d]", i)]...)
+		}
+		if !slices.Equal(got, k.Expand) {
+			t.Errorf("Fetch(%s): got expand %q, want %q", typ, got, k.Expand)
+		}
+	}
+	if k, _ := paywarden.MirrorKindOf(paywarden.ObjectSubscription); !slices.Contains(k.Expand, "discounts.source.coupon") {
+		t.Errorf("a subscription is fetched without its coupons: %q", k.Expand)
 	}
 }
