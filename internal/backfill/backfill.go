@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"github.com/paywarden/paywarden"
-	"github.com/paywarden/paywarden/internal/eventproc"
 	"github.com/paywarden/paywarden/internal/stripeapi"
 )
 
@@ -307,7 +306,7 @@ func extract(typ string, raw []byte) (*paywarden.MirrorObject, error) {
 	if err := json.Compact(&buf, raw); err != nil {
 		return nil, paywarden.Errorf(paywarden.ESTRIPEUNAVAILABLE, "Stripe listed a %s paywarden could not read.", typ)
 	}
-	o, err := eventproc.Extract(buf.Bytes())
+	o, err := paywarden.ParseMirrorObject(buf.Bytes())
 	if err != nil {
 		return nil, &paywarden.Error{Code: paywarden.ESTRIPEUNAVAILABLE,
 			Message: fmt.Sprintf("Stripe listed a %s paywarden could not read.", typ), Err: err}
