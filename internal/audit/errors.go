@@ -182,3 +182,16 @@ func callsStripeAPI(code []byte) bool {
 	}
 	return false
 }
+
+var (
+	jsTry   = regexp.MustCompile(`\btry\s*\{`)
+	jsCatch = regexp.MustCompile(`^\s*catch\s*(?:\(\s*\w*\s*\))?\s*\{`)
+)
+
+func leadingSpace(b []byte) int {
+	n := 0
+	for n < len(b) && (b[n] == ' ' || b[n] == '\t' || b[n] == '\n') {
+		n++
+	}
+	return n
+}
