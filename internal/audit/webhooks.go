@@ -83,7 +83,7 @@ func bodyParse(f *fileCtx, src *source, n *syntax.Node) (ok, isEvent bool) {
 		switch {
 		case p == "json.loads":
 			args := n.Positional()
-			return len(args) > 0 && bodyArg.MatchString(args[0].Text(src.raw)), false
+			return len(args) > 0 && isBodyValue(src, args[0]), false
 		case strings.HasSuffix(p, "Event.construct_from"):
 			return true, true
 		case p == "request.get_json" || p == "req.get_json" || p == "request.json":
@@ -94,7 +94,7 @@ func bodyParse(f *fileCtx, src *source, n *syntax.Node) (ok, isEvent bool) {
 		case syntax.Call:
 			if n.CalleePath() == "JSON.parse" {
 				args := n.Positional()
-				return len(args) > 0 && bodyArg.MatchString(args[0].Text(src.raw)), false
+				return len(args) > 0 && isBodyValue(src, args[0]), false
 			}
 		case syntax.Assign:
 			if n.Value != nil && len(n.Targets) == 1 && eventVar.MatchString(n.Targets[0].Text(src.raw)) {
@@ -130,6 +130,37 @@ func bodyParse(f *fileCtx, src *source, n *syntax.Node) (ok, isEvent bool) {
 		return true, true
 	}
 	return false, false
+}
+
+// bodyRead is an expression that reads a request's raw body.
+var bodyRead = regexp.MustCompile(`^(?:await\s+)?(?:(?:self\.)?request\.(?:data|body|stream\.read\(\s*\)|get_data\([^)]*\)|body\(\s*\))|(?:req|request|ctx\.request|event)\.(?:body|rawBody)|(?:req|request)\.text\(\s*\))$`)
+
+// isBodyValue reports whether n holds a request's raw body: the body
+// itself, a conventional name for it, or a variable of the same function
+// assigned from a body read (raw = request.get_data()).
+func isBodyValue(src *source, n *syntax.Node) bool {
+	t := strings.TrimSpace(n.Text(src.raw))
+	if bodyArg.MatchString(t) || bodyRead.MatchString(t) {
+		return true
+	}
+	if n.Kind != syntax.Ident {
+		return false
+	}
+	scope := n.Enclosing(syntax.Func)
+	if scope == nil {
+		for scope = n; scope.Parent != nil; scope = scope.Parent {
+		}
+	}
+	found := false
+	syntax.Walk(scope, func(x *syntax.Node) bool {
+		if x.Kind == syntax.Assign && x.Value != nil && len(x.Targets) == 1 && x.Targets[0].Name == n.Name && x.Start < n.Start {
+			if bodyRead.MatchString(strings.TrimSpace(x.Value.Text(src.raw))) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 func paramsText(fn *syntax.Node, src *source) string {
@@ -676,12 +707,17 @@ func returnRejects(src *source, r *syntax.Node, errVar string) bool {
 			return true
 		}
 	}
-	v := vals[0]
-	if v.Kind == syntax.Ident && v.Name == errVar && v.Name != "" {
-		// Go: `return err` from a framework handler is an error answer.
-		// Python: `return e` from a view is a 200 with the error's text.
-		return strings.HasSuffix(src.path, ".go")
+	// Go: returning err hands the failure to the caller (fiber, echo and
+	// gin answer 500). Python: `return e` from a view is a 200 with the
+	// error's text.
+	if !strings.HasSuffix(src.path, ".py") {
+		for _, x := range vals {
+			if x.Kind == syntax.Ident && x.Name == errVar && errVar != "" {
+				return true
+			}
+		}
 	}
+	v := vals[0]
 	if v.Kind == syntax.Call {
 		return callRejects(src, v, errVar) || callHasRejectStatus(src, v)
 	}
