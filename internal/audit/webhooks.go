@@ -319,7 +319,7 @@ func (w *webhookFacts) sees(from, def *fileCtx, name string) bool {
 		if !match {
 			continue
 		}
-		if imp.whole {
+		if imp.whole || name == "" {
 			return true
 		}
 		for _, n := range imp.names {
