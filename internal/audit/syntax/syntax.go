@@ -16,26 +16,26 @@ type Kind uint8
 
 // The kinds of node.
 const (
-	Other  Kind = iota // anything else; Type says what
-	File               // the whole file
-	Block              // a list of statements
-	Func               // function, method, lambda, arrow function; Name, Params, Body
-	Call               // Callee(Args); also `new X(...)`
-	KwArg              // name=value in a Python call; Name, Value
-	If                 // if/elif/else; Cond, Then, Else (an If for elif)
-	Ternary            // a if c else b, c ? a : b; Cond, Then, Else
-	Try                // try; Body, Catches, Finally
-	Catch              // except/catch clause; Name (the bound variable), Cond (the caught types), Body
-	Return             // return; Kids are the values
-	Throw              // raise, throw
-	Assign             // Targets = Value; declarations with a value too
-	Ident              // a name; Name
-	Member             // a.b, a?.b; Object, Name (the property)
-	Index              // a[i], a[i:j]; Object
-	String             // a string literal; Kids are interpolated expressions
-	Number             // a numeric literal
-	Import             // import; Name is the module, Names what it binds
-	Pair               // key: value in an object or dict; Targets[0] key, Value
+	Other   Kind = iota // anything else; Type says what
+	File                // the whole file
+	Block               // a list of statements
+	Func                // function, method, lambda, arrow function; Name, Params, Body
+	Call                // Callee(Args); also `new X(...)`
+	KwArg               // name=value in a Python call; Name, Value
+	If                  // if/elif/else; Cond, Then, Else (an If for elif)
+	Ternary             // a if c else b, c ? a : b; Cond, Then, Else
+	Try                 // try; Body, Catches, Finally
+	Catch               // except/catch clause; Name (the bound variable), Cond (the caught types), Body
+	Return              // return; Kids are the values
+	Throw               // raise, throw
+	Assign              // Targets = Value; declarations with a value too
+	Ident               // a name; Name
+	Member              // a.b, a?.b; Object, Name (the property)
+	Index               // a[i], a[i:j]; Object
+	String              // a string literal; Kids are interpolated expressions
+	Number              // a numeric literal
+	Import              // import; Name is the module, Names what it binds
+	Pair                // key: value in an object or dict; Targets[0] key, Value
 )
 
 var kindNames = [...]string{"Other", "File", "Block", "Func", "Call", "KwArg", "If", "Ternary", "Try", "Catch",

@@ -38,8 +38,8 @@ type Entry struct {
 	Package   string `json:"package"`
 	Latest    string `json:"latest"`
 	Major     int    `json:"major"`
-	Source    string `json:"source"`  // how it was asked
-	Fetched   string `json:"fetched"` // date the registry last answered, YYYY-MM-DD
+	Source    string `json:"source"`           // how it was asked
+	Fetched   string `json:"fetched"`          // date the registry last answered, YYYY-MM-DD
 	Note      string `json:"note,omitempty"`   // why the value is not fresh
 	Origin    string `json:"origin,omitempty"` // where a value no registry answered here came from
 }
