@@ -37,23 +37,6 @@ func pyEnclosingTry(src *source, line int) int {
 	return 0
 }
 
-// pyEnclosingDef returns the name of the function around line, or "".
-func pyEnclosingDef(src *source, line int) string {
-	cur := indentOf(src.codeLine(line))
-	for l := line - 1; l >= 1 && cur > 0; l-- {
-		text := src.codeLine(l)
-		ind := indentOf(text)
-		if ind < 0 || ind >= cur {
-			continue
-		}
-		cur = ind
-		if m := pyDefLine.FindStringSubmatch(text); m != nil {
-			return m[1]
-		}
-	}
-	return ""
-}
-
 // pyBlockEnd returns the last line of the block opened at line: the lines
 // after it indented deeper.
 func pyBlockEnd(src *source, line int) int {
@@ -131,33 +114,4 @@ func (c pyClause) body(src *source) []string {
 		}
 	}
 	return lines
-}
-
-// enclosingFunc returns the name of the function around offset off in
-// JavaScript or Go: the nearest function header before it.
-var (
-	jsFuncHeader = regexp.MustCompile(`(?m)(?:function\s+(\w+)|(\w+)\s*[:=]\s*(?:async\s*)?(?:function\b|\([^()]*\)\s*=>|\w+\s*=>)|^\s*(?:async\s+)?(\w+)\s*\([^()]*\)\s*\{)`)
-	goFuncHeader = regexp.MustCompile(`(?m)^func\s+(?:\([^)]*\)\s*)?(\w+)`)
-)
-
-func enclosingFunc(src *source, l lang, off int) string {
-	if l == langPython {
-		return pyEnclosingDef(src, src.lineOf(off))
-	}
-	re := jsFuncHeader
-	if l == langGo {
-		re = goFuncHeader
-	}
-	// Look back a bounded distance: a function header 16 KiB away is not
-	// this code's, and an unbounded look-back is quadratic in big files.
-	from := max(0, off-16<<10)
-	name := ""
-	for _, m := range re.FindAllSubmatchIndex(src.code[from:off], -1) {
-		for g := 1; 2*g < len(m); g++ {
-			if m[2*g] >= 0 {
-				name = string(src.code[from+m[2*g] : from+m[2*g+1]])
-			}
-		}
-	}
-	return name
 }

@@ -58,6 +58,7 @@ type Summary struct {
 	Files      int            `json:"files"`
 	Bytes      int64          `json:"bytes"`
 	Skipped    int            `json:"skipped"` // binary or too large
+	Parsed     int            `json:"parsed"`  // code files read as syntax trees (those that mention Stripe)
 	Findings   int            `json:"findings"`
 	BySeverity map[string]int `json:"by_severity"`
 	Suppressed int            `json:"suppressed"` // by paywarden:ignore comments
@@ -89,6 +90,7 @@ type fileCtx struct {
 	test     bool // test, fixture, example or vendored code: reported lower
 	vendored bool
 	full     bool // Options.FullSeverity
+	parsed   bool // read as a syntax tree
 	rules    RuleSet
 	commit   string // set for blobs from history
 	size     int64
@@ -220,6 +222,9 @@ func Scan(ctx context.Context, opts Options) (*Report, error) {
 	var files []*fileCtx
 	for f := range results {
 		files = append(files, f)
+		if f.parsed {
+			rep.Summary.Parsed++
+		}
 		rep.Summary.Files++
 		rep.Summary.Bytes += f.sizeRead()
 	}
@@ -399,6 +404,7 @@ func checkFile(f *fileCtx) {
 		checkAPIVersion(f, src)
 		checkWebhooks(f, src)
 		checkErrors(f, src)
+		f.parsed = src.tree != nil
 	}
 	checkManifest(f)
 	parseIgnores(f)

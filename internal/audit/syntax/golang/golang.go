@@ -15,12 +15,12 @@ import (
 // go/parser could read; an error is returned only when nothing could be.
 func Parse(name string, src []byte) (*syntax.Node, error) {
 	fset := token.NewFileSet()
+	base := fset.Base() // the base the parsed file gets; f.Pos() is not valid when the package clause is broken
 	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
 	if f == nil {
 		return nil, err
 	}
-	tf := fset.File(f.Pos())
-	c := &conv{base: tf.Base(), size: tf.Size()}
+	c := &conv{base: base, size: len(src)}
 	root := c.node(f)
 	root.Kind = syntax.File
 	syntax.Link(root)
