@@ -640,7 +640,7 @@ var (
 	rejectCalls = map[string]bool{"abort": true, "HttpResponseBadRequest": true, "HttpResponseForbidden": true, "HTTPException": true, "BadRequest": true,
 		"BadRequestException": true, "UnauthorizedException": true, "ForbiddenException": true, "HttpException": true, "panic": true, "Fatal": true, "Fatalf": true,
 		"AbortWithStatus": true, "AbortWithStatusJSON": true, "AbortWithError": true, "NewHTTPError": true, "Unauthorized": true, "Forbidden": true,
-		"exit": true, "reject": true, "HTTPBadRequest": true, "HTTPForbidden": true, "HTTPUnauthorized": true}
+		"exit": true, "reject": true, "HTTPBadRequest": true, "HTTPForbidden": true, "HTTPUnauthorized": true, "throw": true, "NewError": true}
 )
 
 // judgeHandler reads the body of an error handler after a failed
@@ -684,6 +684,15 @@ func judgeHandler(src *source, body *syntax.Node, errVar string) string {
 			} else if isResponseCall(n) && successStatus.MatchString(n.Text(src.raw)) {
 				answers = true
 			}
+		case syntax.Assign:
+			// ctx.status = 400 (Koa), res.statusCode = 401 (Node's http)
+			if len(n.Targets) == 1 && n.Value != nil && n.Targets[0].Kind == syntax.Member && statusKey.MatchString(n.Targets[0].Name) {
+				if rejectStatus.MatchString(n.Value.Text(src.raw)) {
+					rejects = true
+				} else if successStatus.MatchString(n.Value.Text(src.raw)) {
+					answers = true
+				}
+			}
 		}
 		return !rejects
 	})
@@ -699,11 +708,32 @@ func judgeHandler(src *source, body *syntax.Node, errVar string) string {
 // returnRejects judges a return statement in an error handler.
 func returnRejects(src *source, r *syntax.Node, errVar string) bool {
 	vals := r.Kids
+	goFile := strings.HasSuffix(src.path, ".go")
 	if len(vals) == 0 {
 		// A bare return after http.Error is judged by that call; a bare
-		// return alone stops the handler without an answer: Go's net/http
-		// then sends 200. Python's None is a 500 in Flask.
-		return false
+		// return alone stops a Go handler with 200. A Python view that
+		// returns None is a 500, and a JavaScript handler that returns
+		// stops without answering success.
+		return !goFile
+	}
+	v0 := strings.TrimSpace(vals[0].Text(src.raw))
+	switch v0 {
+	case "False", "None", "false", "null", "undefined":
+		return true // a helper reporting failure to its caller
+	}
+	if goFile {
+		for _, x := range vals {
+			t := strings.TrimSpace(x.Text(src.raw))
+			if t == "false" || strings.Contains(t, ".Err") || strings.HasPrefix(t, "Err") {
+				return true // an error value or a failed check handed to the caller
+			}
+			if x.Kind == syntax.Call {
+				switch x.CalleeName() {
+				case "Errorf", "New", "NewError", "Wrap", "Wrapf":
+					return true
+				}
+			}
+		}
 	}
 	if len(vals) >= 2 { // Flask: return body, 400
 		if rejectStatus.MatchString(vals[1].Text(src.raw)) {
@@ -744,7 +774,7 @@ func callRejects(src *source, c *syntax.Node, errVar string) bool {
 		}
 	}
 	switch c.CalleeName() {
-	case "status", "sendStatus", "WriteHeader", "Error", "SendStatus", "Status", "JSON", "String", "send_error", "HttpResponse", "Response", "JsonResponse", "jsonify", "make_response", "NoContent", "SendString":
+	case "status", "sendStatus", "WriteHeader", "writeHead", "code", "Error", "SendStatus", "Status", "JSON", "String", "send_error", "HttpResponse", "Response", "JsonResponse", "JSONResponse", "jsonify", "make_response", "NoContent", "SendString", "json":
 		return callHasRejectStatus(src, c)
 	}
 	return false
@@ -774,8 +804,17 @@ func callHasRejectStatus(src *source, n *syntax.Node) bool {
 				}
 			}
 			visit(x.Callee)
+			for _, a := range x.Args {
+				if a.Kind == syntax.Other {
+					visit(a) // an options object: {status: 400}
+				}
+			}
 		case syntax.Member:
 			visit(x.Object)
+		case syntax.Pair:
+			if len(x.Targets) == 1 && statusKey.MatchString(x.Targets[0].Text(src.raw)) && x.Value != nil && rejectStatus.MatchString(x.Value.Text(src.raw)) {
+				found = true
+			}
 		case syntax.Other:
 			for _, k := range x.Kids {
 				visit(k)
@@ -785,6 +824,8 @@ func callHasRejectStatus(src *source, n *syntax.Node) bool {
 	visit(n)
 	return found
 }
+
+var statusKey = regexp.MustCompile(`^['"]?(?:status|statusCode|status_code|code)['"]?$`)
 
 // isResponseCall reports calls that answer a request.
 func isResponseCall(c *syntax.Node) bool {
