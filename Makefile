@@ -7,12 +7,17 @@ BIN      := bin
 PKGS     := ./...
 ADVISORY ?= ../shared/data/advisories/go
 
-.PHONY: all build run test check fmt vet staticcheck race audit vuln bench clean
+.PHONY: all build release run test check fmt vet staticcheck race audit vuln bench clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/paywarden ./cmd/paywarden
+
+# release: a static binary. cgo (tree-sitter's grammars) is linked in
+# statically; netgo and osusergo keep net and os/user from needing libc.
+release:
+	CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo -ldflags '-s -w -linkmode external -extldflags -static' -o $(BIN)/paywarden ./cmd/paywarden
 
 # run: the server in development mode, SQLite, against a local stripe-mock.
 run: build
