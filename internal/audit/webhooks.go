@@ -272,10 +272,13 @@ func fileImports(f *fileCtx, src *source, root *syntax.Node) []importFact {
 			for _, b := range bases {
 				imp.paths = append(imp.paths, b, path.Join(b, "__init__"))
 				for _, nm := range n.Names {
-					imp.paths = append(imp.paths, path.Join(b, nm)) // from pkg import module
+					// from pkg import module: every function of module is in reach
+					out = append(out, importFact{paths: []string{path.Join(b, nm), path.Join(b, nm, "__init__")}, whole: true})
 				}
 			}
 			out = append(out, imp)
+		case n.Kind == syntax.Import && f.lang == langGo:
+			out = append(out, importFact{paths: []string{n.Name}, whole: true})
 		case n.Kind == syntax.Import && f.lang == langJS:
 			out = append(out, jsImport(dir, n.Name, n.Names, false))
 		case n.Kind == syntax.Call && f.lang == langJS && n.CalleePath() == "require":
@@ -290,8 +293,20 @@ func fileImports(f *fileCtx, src *source, root *syntax.Node) []importFact {
 
 func jsImport(dir, spec string, names []string, whole bool) importFact {
 	imp := importFact{names: names, whole: whole || len(names) > 0}
-	if strings.HasPrefix(spec, ".") {
-		p := path.Join(dir, spec)
+	var p string
+	switch {
+	case strings.HasPrefix(spec, "."):
+		p = path.Join(dir, spec)
+	case strings.HasPrefix(spec, "@/") || strings.HasPrefix(spec, "~/"):
+		p = spec[2:] // a path alias of the project's source root
+	case strings.HasPrefix(spec, "@") || strings.HasPrefix(spec, "~") || strings.HasPrefix(spec, "#"):
+		if i := strings.IndexByte(spec, '/'); i > 0 {
+			p = spec[i+1:] // @lib/stripe, #utils/stripe: an alias, or a scoped package
+		}
+	default:
+		p = spec // a package name or a baseUrl path (src/lib/stripe)
+	}
+	if p != "" {
 		p = strings.TrimSuffix(p, path.Ext(p))
 		imp.paths = []string{p, path.Join(p, "index")}
 	}
@@ -305,14 +320,20 @@ func (w *webhookFacts) sees(from, def *fileCtx, name string) bool {
 	if from == def {
 		return true
 	}
-	if from.lang == langGo && def.lang == langGo {
-		return path.Dir(from.rel) == path.Dir(def.rel)
-	}
 	target := strings.TrimSuffix(def.rel, path.Ext(def.rel))
+	if from.lang == langGo && def.lang == langGo {
+		if path.Dir(from.rel) == path.Dir(def.rel) {
+			return true // one package
+		}
+		target = path.Dir(def.rel) // an imported package is a folder
+	}
 	for _, imp := range w.imports {
 		match := false
 		for _, p := range imp.paths {
-			if p == target || strings.HasSuffix(target, "/"+p) {
+			// A module path names the folder from the module root, which is
+			// somewhere above it: github.com/x/y/internal/hooks is internal/hooks.
+			if p == target || strings.HasSuffix(target, "/"+p) || strings.HasSuffix(p, "/"+target) ||
+				from.lang == langGo && sharedTail(p, target) >= 2 {
 				match = true
 			}
 		}
@@ -329,6 +350,18 @@ func (w *webhookFacts) sees(from, def *fileCtx, name string) bool {
 		}
 	}
 	return false
+}
+
+// sharedTail counts the trailing path segments a and b have in common:
+// a Go import path and the folder it names in the repository agree from
+// the module root down (example.com/shop/internal/hooks, go/internal/hooks).
+func sharedTail(a, b string) int {
+	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
+	n := 0
+	for n < len(as) && n < len(bs) && as[len(as)-1-n] == bs[len(bs)-1-n] {
+		n++
+	}
+	return n
 }
 
 // finishWebhooks reports unverified event handling once every file is
