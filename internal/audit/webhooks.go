@@ -799,7 +799,7 @@ func callRejects(src *source, c *syntax.Node, errVar string) bool {
 	if rejectCalls[c.CalleeName()] {
 		return true
 	}
-	if c.Callee != nil && c.Callee.Kind == syntax.Ident && errVar != "" {
+	if c.Callee != nil && c.Callee.Kind == syntax.Ident && errVar != "" && nodeCallback.MatchString(c.Callee.Name) && isJSPath(src.path) {
 		for _, a := range c.Positional() {
 			if a.Kind == syntax.Ident && a.Name == errVar {
 				return true // callback(err), next(err), done(err)
@@ -809,6 +809,18 @@ func callRejects(src *source, c *syntax.Node, errVar string) bool {
 	switch c.CalleeName() {
 	case "status", "sendStatus", "WriteHeader", "writeHead", "code", "Error", "SendStatus", "Status", "JSON", "String", "send_error", "HttpResponse", "Response", "JsonResponse", "JSONResponse", "jsonify", "make_response", "NoContent", "SendString", "json":
 		return callHasRejectStatus(src, c)
+	}
+	return false
+}
+
+// nodeCallback names the functions a Node handler hands an error to:
+// callback(err), cb(err), done(err), next(err), reject(err).
+var nodeCallback = regexp.MustCompile(`(?i)^(?:cb|done|next|fail|failure)$|callback|reject`)
+
+func isJSPath(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts":
+		return true
 	}
 	return false
 }

@@ -46,8 +46,7 @@ func (p *Parser) Parse(ctx context.Context, src []byte) (*syntax.Node, error) {
 }
 
 // convert builds the node under the cursor and its named descendants.
-// Anonymous nodes (punctuation, keywords) are dropped, except that their
-// named children are kept.
+// Anonymous nodes (punctuation, keywords) and comments are dropped.
 func convert(cur *sitter.TreeCursor) *syntax.Node {
 	n := cur.CurrentNode()
 	out := &syntax.Node{Type: n.Type(), Start: int(n.StartByte()), End: int(n.EndByte())}
@@ -57,7 +56,7 @@ func convert(cur *sitter.TreeCursor) *syntax.Node {
 	for {
 		c := cur.CurrentNode()
 		field := cur.CurrentFieldName()
-		if c.IsNamed() {
+		if c.IsNamed() && !isComment(c.Type()) {
 			k := convert(cur)
 			k.Field = field
 			out.Kids = append(out.Kids, k)
@@ -71,6 +70,10 @@ func convert(cur *sitter.TreeCursor) *syntax.Node {
 	cur.GoToParent()
 	return out
 }
+
+// isComment reports the grammars' comment nodes: extras that may sit
+// anywhere, which the rules never read (code in comments is not code).
+func isComment(t string) bool { return t == "comment" || t == "html_comment" }
 
 // Field returns the first child of n that fills field, or nil.
 func Field(n *syntax.Node, field string) *syntax.Node {
