@@ -817,6 +817,12 @@ func callRejects(src *source, c *syntax.Node, errVar string) bool {
 	if rejectCalls[c.CalleeName()] {
 		return true
 	}
+	if c.Callee != nil && c.Callee.Kind == syntax.Member && c.Callee.Object != nil && testingT[c.Callee.Object.Path()] {
+		switch c.CalleeName() {
+		case "Error", "Errorf", "Fail", "FailNow", "Skip", "Skipf":
+			return true // a Go test's assertion: the test fails, nothing is served
+		}
+	}
 	if c.Callee != nil && c.Callee.Kind == syntax.Ident && errVar != "" && nodeCallback.MatchString(c.Callee.Name) && isJSPath(src.path) {
 		for _, a := range c.Positional() {
 			if a.Kind == syntax.Ident && a.Name == errVar {
@@ -830,6 +836,9 @@ func callRejects(src *source, c *syntax.Node, errVar string) bool {
 	}
 	return false
 }
+
+// testingT are the usual names of a Go test's *testing.T and *testing.B.
+var testingT = map[string]bool{"t": true, "b": true, "tb": true, "f": true}
 
 // nodeCallback names the functions a Node handler hands an error to:
 // callback(err), cb(err), done(err), next(err), reject(err).
