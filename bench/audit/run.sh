@@ -51,8 +51,10 @@ FILES=$(find "$CORPUS" -type f | wc -l)
 BYTES=$(find "$CORPUS" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
 MIB=$(awk -v b="$BYTES" 'BEGIN { printf "%.1f", b / 1048576 }')
 
-PW_SECRETS=("$WORK/bin/paywarden" audit --no-config --rules secrets --format json --fail-on critical "$CORPUS")
-PW_ALL=("$WORK/bin/paywarden" audit --no-config --format json --fail-on critical "$CORPUS")
+# --include-vendored: the corpus holds Go module cache folders (module@version),
+# which paywarden skips by default; both tools must read the same files.
+PW_SECRETS=("$WORK/bin/paywarden" audit --no-config --include-vendored --rules secrets --format json --fail-on critical "$CORPUS")
+PW_ALL=("$WORK/bin/paywarden" audit --no-config --include-vendored --format json --fail-on critical "$CORPUS")
 GL=("$WORK/bin/gitleaks" dir "$CORPUS" --no-banner --log-level error --report-format json --report-path "$WORK/gitleaks.json" --exit-code 0)
 
 # Warm the page cache so that every tool reads from memory.
@@ -89,7 +91,7 @@ HOLDERS=$(grep -c '"real": false' "$TRUTH")
 row() { # NAME SECONDS SCORE-LINE
 	awk -v name="$1" -v t="$2" -v mib="$MIB" -v files="$FILES" -v s="$3" 'BEGIN {
 		split(s, f, "\t")
-		printf "| %s | %.2f | %.1f | %.0f | %d | %d | %d | %d | %d |\n", name, t, mib / t, files / t, f[2], f[3], f[4], f[5], f[6]
+		printf "| %s | %.2f | %.1f | %.0f | %d | %d | %d | %d | %d | %d |\n", name, t, mib / t, files / t, f[2], f[3], f[4], f[5], f[6], f[7]
 	}'
 }
 
@@ -97,8 +99,25 @@ CORES=$(nproc)
 echo
 echo "Corpus: $FILES files, $MIB MiB ($PLANTED fake keys and $HOLDERS placeholders planted), $CORES cores, median of $RUNS runs, warm page cache."
 echo
-echo "| tool | seconds | MiB/s | files/s | Stripe findings | planted keys found | placeholders reported | planted keys missed | Stripe findings elsewhere |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| tool | seconds | MiB/s | files/s | Stripe findings | planted keys found | placeholders reported | planted keys missed | Stripe findings elsewhere | documentation key at low |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 row "paywarden audit --rules secrets" "$T_PWS" "$SCORE_PWS"
 row "paywarden audit (all rules)" "$T_PWA" "$SCORE_PWA"
 row "gitleaks $GITLEAKS_VERSION dir" "$T_GL" "$SCORE_GL"
+
+# A real tree: the Go module cache of this project, as it is (vendored
+# code included, since that is all it holds). The summary says how many
+# files mention Stripe and were parsed into syntax trees.
+MODCACHE=$(go env GOMODCACHE)
+if [ -d "$MODCACHE" ] && [ "${REAL_TREE:-1}" = 1 ]; then
+	echo "== timing the Go module cache $MODCACHE ($RUNS runs, median)" >&2
+	cat $(find "$MODCACHE" -type f -size -1M | head -100000) > /dev/null 2>&1 || true
+	T_MC=$(time_runs modcache "$WORK/bin/paywarden" audit --no-config --include-vendored --format json --fail-on critical "$MODCACHE")
+	read -r MC_FILES MC_PARSED MC_BYTES MC_FINDINGS < <(go run ./bench/audit/summary "$WORK/modcache.out")
+	echo
+	echo "Real tree: \`go env GOMODCACHE\` ($MODCACHE), all rules, --include-vendored, median of $RUNS runs."
+	echo
+	echo "| tree | seconds | files scanned | MiB | files parsed as syntax trees | findings |"
+	echo "|---|---|---|---|---|---|"
+	awk -v t="$T_MC" -v f="$MC_FILES" -v p="$MC_PARSED" -v b="$MC_BYTES" -v n="$MC_FINDINGS" 'BEGIN { printf "| Go module cache | %.2f | %d | %.1f | %d | %d |\n", t, f, b / 1048576, p, n }'
+fi

@@ -37,6 +37,8 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	online := fs.Bool("online", false, "also ask the online OSV service about dependencies, when reachable")
 	rules := fs.String("rules", "", "comma-separated rule ids or families (secrets, apiversion, webhooks, errors, deps); default all")
 	noConfig := fs.Bool("no-config", false, "do not read "+audit.ConfigFile+" from the scanned trees")
+	includeVendored := fs.Bool("include-vendored", false, "also scan vendored code (vendor/, third_party/, a Go module cache), reported two severity steps lower")
+	fullSeverity := fs.Bool("full-severity", false, "report test, example and vendored code at full severity instead of lower")
 	var exclude stringList
 	fs.Var(&exclude, "exclude", "skip files matching this .gitignore-style `pattern` (repeatable)")
 	if err := c.parse(&env{args: args, getenv: getenv, stdout: stdout, stderr: stderr}); err != nil {
@@ -104,7 +106,8 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
-	opts := audit.Options{Paths: paths, Rules: ruleSet, Exclude: exclude, History: *history}
+	opts := audit.Options{Paths: paths, Rules: ruleSet, Exclude: exclude, History: *history,
+		IncludeVendored: *includeVendored, FullSeverity: *fullSeverity}
 	if ruleSet.Has("dep-vulnerable") {
 		dbDir := *advisoryDB
 		if dbDir == "" {

@@ -45,6 +45,8 @@ func TestAuditExitCodes(t *testing.T) {
 	clean := writeTree(t, map[string]string{"app.py": "import os\nprint('hello')\n"})
 	leaky := writeTree(t, map[string]string{"config.yaml": "key: " + liveKey() + "\n"})
 	testKey := writeTree(t, map[string]string{"notes.md": "key " + "sk_" + "test_" + "FAKEa1B2c3D4e5F6g7H8i9J0kLmN" + "\n"})
+	vendored := writeTree(t, map[string]string{"vendor/github.com/acme/pay/config.yaml": "key: " + liveKey() + "\n"})
+	example := writeTree(t, map[string]string{"examples/config.yaml": "key: " + liveKey() + "\n"})
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -63,6 +65,11 @@ func TestAuditExitCodes(t *testing.T) {
 		{"missing path", []string{filepath.Join(clean, "nope")}, 2},
 		{"history outside git", []string{"--history", clean}, 3},
 		{"help", []string{"--help"}, 0},
+		{"vendored code skipped", []string{vendored}, 0},
+		{"vendored code included, two steps lower", []string{"--include-vendored", vendored}, 0},
+		{"vendored code at full severity", []string{"--include-vendored", "--full-severity", vendored}, 1},
+		{"example code one step lower", []string{"--fail-on", "critical", example}, 0},
+		{"example code at full severity", []string{"--fail-on", "critical", "--full-severity", example}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, stderr, code := runAuditCmd(t, tc.args...)

@@ -15,6 +15,7 @@ type apiFacts struct {
 	clients      []siteFact // Stripe clients configured without a version in the call
 	pins         []pinFact
 	pinsGlobally bool // a Python module-level stripe.api_version assignment
+	imports      []importFact
 }
 
 // siteFact is a place in a file remembered for a repository-wide check.
@@ -133,6 +134,11 @@ func checkAPIVersion(f *fileCtx, src *source) {
 		}
 	}
 	if len(a.clients) > 0 || len(a.pins) > 0 {
+		if len(a.clients) > 0 {
+			if root := src.syntaxTree(f.lang); root != nil {
+				a.imports = fileImports(f, src, root)
+			}
+		}
 		f.facts.api = a
 	}
 }
@@ -151,11 +157,28 @@ const (
 // and pins more than two years old.
 func finishAPIVersion(files []*fileCtx, opts Options) {
 	svc := newServices(files)
+	procs := newProcesses(files)
 	pinned := map[string]bool{}
+	var pinFiles []*fileCtx
 	for _, f := range files {
 		if a := f.facts.api; a != nil && a.pinsGlobally {
-			pinned[svc.of(f.rel)] = true
+			pinned[procs.of(f.rel)] = true
+			pinFiles = append(pinFiles, f)
 		}
+	}
+	// A module-level pin holds in the process that runs it: the client's
+	// own process folder, or a module the client's file imports.
+	pinReaches := func(f *fileCtx) bool {
+		if pinned[procs.of(f.rel)] {
+			return true
+		}
+		w := &webhookFacts{imports: f.facts.api.imports}
+		for _, p := range pinFiles {
+			if w.sees(f, p, "") {
+				return true
+			}
+		}
+		return false
 	}
 	type pinAt struct {
 		f *fileCtx
@@ -174,7 +197,7 @@ func finishAPIVersion(files []*fileCtx, opts Options) {
 		}
 		service := svc.of(f.rel)
 		for _, c := range a.clients {
-			if c.lang == langPython && pinned[service] {
+			if c.lang == langPython && pinReaches(f) {
 				continue
 			}
 			eco, floor, sdk := "PyPI", pythonPinsDefault, "stripe-python"
@@ -222,6 +245,36 @@ func finishAPIVersion(files []*fileCtx, opts Options) {
 					Message: fmt.Sprintf("Stripe API version %s is %d years old", p.p.version, int(opts.Now.Sub(d).Hours()/24/365)),
 					anchor:  p.p.anchor})
 			}
+		}
+	}
+}
+
+// processes maps files to the process they run in: the folder of the
+// nearest manifest, container file or entry point above them. A repository
+// with one requirements.txt and a folder per service runs each service in
+// its own process, each with its own module-level settings.
+type processes struct{ dirs map[string]bool }
+
+// entryPoints are the file names that mark a folder as a program of its own.
+var entryPoints = map[string]bool{"main.py": true, "app.py": true, "manage.py": true, "wsgi.py": true, "asgi.py": true, "__main__.py": true,
+	"server.py": true, "Dockerfile": true, "Procfile": true, "server.js": true, "index.js": true, "app.js": true, "main.go": true,
+	"serverless.yml": true, "app.yaml": true, "lambda_function.py": true, "handler.py": true}
+
+func newProcesses(files []*fileCtx) *processes {
+	p := &processes{dirs: map[string]bool{}}
+	for _, f := range files {
+		if f.facts.manifest != nil || entryPoints[path.Base(f.rel)] {
+			p.dirs[path.Dir(f.rel)] = true
+		}
+	}
+	return p
+}
+
+// of returns the process folder of rel, "." for the root.
+func (p *processes) of(rel string) string {
+	for d := path.Dir(rel); ; d = path.Dir(d) {
+		if p.dirs[d] || d == "." || d == "/" || d == "" {
+			return d
 		}
 	}
 }

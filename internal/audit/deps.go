@@ -2,19 +2,39 @@ package audit
 
 import (
 	"context"
+	_ "embed"
+	"encoding/json"
 	"fmt"
 
 	"strings"
 )
 
-// latestStripeMajor is the newest major version of each Stripe SDK that
-// this release knows of. A dependency three or more majors behind is
-// reported. Update with each paywarden release.
-var latestStripeMajor = map[string]int{
-	"PyPI": 17, // stripe-python, in step with stripe-node's majors
-	"npm":  23, // stripe-node 23.1.0 on the npm registry
-	"Go":   85, // github.com/stripe/stripe-go/v85
-}
+// sdkMajorsJSON is the newest major of each Stripe SDK as the registries
+// served it on the date the file records, written by internal/sdkmajors.
+//
+//go:generate go run ./internal/sdkmajors -o data/sdk-majors.json
+//go:embed data/sdk-majors.json
+var sdkMajorsJSON []byte
+
+// latestStripeMajor is the newest major version of each Stripe SDK, by
+// ecosystem, from the dated data file. A dependency three or more majors
+// behind is reported.
+var latestStripeMajor = func() map[string]int {
+	var f struct {
+		SDKs []struct {
+			Ecosystem string
+			Major     int
+		}
+	}
+	if err := json.Unmarshal(sdkMajorsJSON, &f); err != nil {
+		panic("audit: data/sdk-majors.json: " + err.Error())
+	}
+	m := map[string]int{}
+	for _, e := range f.SDKs {
+		m[e.Ecosystem] = e.Major
+	}
+	return m
+}()
 
 // stripeMajorsBehind is how far behind counts as "several majors".
 const stripeMajorsBehind = 3

@@ -50,10 +50,15 @@ func checkEnvFile(f *fileCtx) {
 	}
 	base := path.Base(f.rel)
 	byName := f.lang == langEnv && isEnvName(base)
-	if !byName && (f.lang != langOther || isEnvTemplate(strings.ToLower(base)) || !bytes.Contains(f.data, []byte("="))) {
+	// By content: files of no structured format, and JavaScript files,
+	// because an env file renamed .js or .mjs (to be imported, or by
+	// mistake) is still an env file; code of that name rarely is lines
+	// of KEY=value only.
+	byContent := f.lang == langOther || f.lang == langJS
+	if !byName && (!byContent || isEnvTemplate(strings.ToLower(base)) || !bytes.Contains(f.data, []byte("="))) {
 		return
 	}
-	if !byName && strings.Contains(base, ".") && !strings.HasSuffix(base, ".txt") && !strings.HasSuffix(base, ".cfg") && !strings.HasSuffix(base, ".conf") && !strings.HasSuffix(base, ".properties") && !strings.HasPrefix(base, ".") {
+	if !byName && f.lang == langOther && strings.Contains(base, ".") && !strings.HasSuffix(base, ".txt") && !strings.HasSuffix(base, ".cfg") && !strings.HasSuffix(base, ".conf") && !strings.HasSuffix(base, ".properties") && !strings.HasPrefix(base, ".") {
 		return
 	}
 	assignments, other := 0, 0

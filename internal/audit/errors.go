@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/paywarden/paywarden/internal/audit/syntax"
 )
 
 var (
@@ -55,47 +57,68 @@ func checkErrors(f *fileCtx, src *source) {
 	}
 }
 
+// checkPythonErrors reads the syntax tree: a Stripe call outside the body
+// of any try in its function is unhandled; the except clauses of a try
+// around Stripe calls are judged for swallowing and leaking the error.
 func checkPythonErrors(f *fileCtx, src *source) {
+	root := src.syntaxTree(f.lang)
+	if root == nil {
+		return
+	}
 	handledGlobally := pyErrHandler.Match(src.code)
-	calls := liveMatches(pyStripeCall, src)
-	tries := map[int]bool{}
-	for _, c := range calls {
-		if isVerifyOrLocal(string(src.code[c.start:c.end])) {
+	var tries []*syntax.Node
+	seen := map[*syntax.Node]bool{}
+	for _, c := range syntax.Find(root, syntax.Call) {
+		name := c.CalleePath()
+		if name == "" || !pyStripeCall.MatchString(name+"(") || isVerifyOrLocal(name) {
 			continue // signature verification is judged by the webhook rules
 		}
-		line := src.lineOf(c.start)
-		try := pyEnclosingTry(src, line)
-		if try == 0 {
+		try := enclosingTryBody(c)
+		if try == nil {
 			if !handledGlobally {
-				name := strings.TrimRight(string(src.code[c.start:c.end]), "( \t")
-				f.add(at(src, c.start, "error-unhandled", Medium, fmt.Sprintf("%s() can raise stripe.error.StripeError (card declined, network, rate limit) and nothing catches it", name)))
+				f.add(nodeAt(src, c, "error-unhandled", Medium, fmt.Sprintf("%s() can raise stripe.error.StripeError (card declined, network, rate limit) and nothing catches it", name)))
 			}
 			continue
 		}
-		tries[try] = true
+		if !seen[try] {
+			seen[try] = true
+			tries = append(tries, try)
+		}
 	}
-	for try := range tries {
-		for _, c := range pyExcepts(src, try) {
-			body := c.body(src)
-			off := src.lineStart(c.line) + leadingSpace(src.code[src.lineStart(c.line):])
-			if broadExcept.MatchString(strings.TrimSpace(c.catches)) && allQuiet(body) {
-				what := "except " + c.catches
-				if c.catches == "" {
+	for _, try := range tries {
+		for _, c := range try.Catches {
+			body := statementLines(src, c.Body)
+			catches := strings.TrimSpace(c.Cond.Text(src.raw))
+			if broadExcept.MatchString(catches) && allQuiet(body) {
+				what := "except " + catches
+				if catches == "" {
 					what = "bare except"
 				}
-				f.add(at(src, off, "error-swallowed", Medium, fmt.Sprintf("%s around a Stripe call swallows the error: the code goes on as if the call succeeded", what)))
+				f.add(nodeAt(src, c, "error-swallowed", Medium, fmt.Sprintf("%s around a Stripe call swallows the error: the code goes on as if the call succeeded", what)))
 			}
-			if c.as == "" {
+			if c.Name == "" {
 				continue
 			}
-			if leak := pyLeak(body, c.as); leak != "" {
-				f.add(at(src, off, "error-leaked", Medium, leak))
+			if leak := pyLeak(body, regexp.QuoteMeta(c.Name)); leak != "" {
+				f.add(nodeAt(src, c, "error-leaked", Medium, leak))
 			}
 		}
 	}
 	for _, m := range liveMatches(pyReqBodyLog, src) {
 		f.add(at(src, m.start, "error-leaked", Medium, "Request body logged whole: webhook and payment payloads carry customer data"))
 	}
+}
+
+// statementLines returns the statements of a block as single lines of
+// text, whitespace runs collapsed.
+func statementLines(src *source, b *syntax.Node) []string {
+	var out []string
+	for _, st := range b.Statements() {
+		if t := strings.Join(strings.Fields(st.Text(src.raw)), " "); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func allQuiet(body []string) bool {
@@ -181,4 +204,17 @@ func callsStripeAPI(code []byte) bool {
 		}
 	}
 	return false
+}
+
+var (
+	jsTry   = regexp.MustCompile(`\btry\s*\{`)
+	jsCatch = regexp.MustCompile(`^\s*catch\s*(?:\(\s*\w*\s*\))?\s*\{`)
+)
+
+func leadingSpace(b []byte) int {
+	n := 0
+	for n < len(b) && (b[n] == ' ' || b[n] == '\t' || b[n] == '\n') {
+		n++
+	}
+	return n
 }

@@ -82,7 +82,7 @@ func summaryLine(r *Report) string {
 		}
 		b.WriteString(")")
 	}
-	fmt.Fprintf(&b, " in %d file%s (%.1f MiB)", s.Files, plural(s.Files), float64(s.Bytes)/(1<<20))
+	fmt.Fprintf(&b, " in %d file%s (%.1f MiB, %d parsed)", s.Files, plural(s.Files), float64(s.Bytes)/(1<<20), s.Parsed)
 	if s.Skipped > 0 {
 		fmt.Fprintf(&b, ", %d binary or large file%s skipped", s.Skipped, plural(s.Skipped))
 	}

@@ -68,8 +68,8 @@ var skippedExt = map[string]bool{
 	".pyc": true, ".pyo": true, ".wasm": true, ".db": true, ".sqlite": true, ".bin": true,
 }
 
-// isTestPath reports whether p looks like a test file or fixture, where
-// findings weigh one severity step less.
+// isTestPath reports whether p looks like a test file, fixture or example,
+// where findings weigh one severity step less.
 func isTestPath(p string) bool {
 	lp := strings.ToLower(p)
 	base := path.Base(lp)
@@ -80,7 +80,24 @@ func isTestPath(p string) bool {
 	}
 	for _, dir := range strings.Split(path.Dir(lp), "/") {
 		switch dir {
-		case "test", "tests", "__tests__", "testdata", "fixtures", "spec", "testing":
+		case "test", "tests", "__tests__", "testdata", "fixtures", "spec", "testing",
+			"example", "examples", "_examples", "sample", "samples", "demo", "demos":
+			return true
+		}
+	}
+	return false
+}
+
+// isVendoredPath reports whether p is someone else's code as installed:
+// vendor/, third_party/, node_modules/, or a Go module cache, whose folders
+// are named module@version.
+func isVendoredPath(p string) bool {
+	for _, dir := range strings.Split(path.Dir(p), "/") {
+		switch dir {
+		case "vendor", "third_party", "thirdparty", "node_modules", "bower_components", "site-packages":
+			return true
+		}
+		if i := strings.Index(dir, "@v"); i > 0 && i+2 < len(dir) && dir[i+2] >= '0' && dir[i+2] <= '9' {
 			return true
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/paywarden/paywarden/internal/audit/syntax"
 )
 
 // Calls whose arguments end up in a log, on a console or in an HTTP
@@ -22,7 +24,8 @@ var (
 	sliceAfter = regexp.MustCompile(`^\s*\[\s*(-?\d*)\s*:\s*(-?\d*)\s*\]`)
 	jsSlice    = regexp.MustCompile(`^\s*\.(?:slice|substring|substr)\(\s*(\d+)\s*,\s*(\d+)\s*\)`)
 	// A comparison or test right after the reference prints a boolean.
-	testAfter = regexp.MustCompile(`^\s*(is\b|==|!=|===|!==|\?|\.startswith|\.startsWith|\.endswith|\.HasPrefix|\.length\b|\.len\b)`)
+	// Optional chaining (key?.trim()) and ?? are not a ternary's test.
+	testAfter = regexp.MustCompile(`^\s*(is\b|==|!=|===|!==|\?(?:[^.?]|$)|\.startswith|\.startsWith|\.endswith|\.HasPrefix|\.length\b|\.len\b)`)
 )
 
 // formatFuncs are calls that pass a secret through unchanged into text;
@@ -53,7 +56,7 @@ func checkLogged(f *fileCtx, src *source) {
 		calls = append(calls, liveMatches(pyReturnDict, src)...)
 	}
 	refs := []*regexp.Regexp{secretRef}
-	if a := secretAliases(src); a != nil {
+	if a := secretAliases(src, f.lang); a != nil {
 		refs = append(refs, a)
 	}
 	seen := map[int]bool{}
@@ -95,30 +98,77 @@ func checkLogged(f *fileCtx, src *source) {
 	}
 }
 
-// assignRe finds simple assignments, to follow a key into a variable.
-var assignRe = regexp.MustCompile(`(?m)^[ \t]*(?:export\s+)?(?:const|let|var)?\s*([A-Za-z_]\w*)\s*:?=\s*([^\n]*)`)
-
 // secretAliases returns a pattern of the variables that this file assigns
 // from a secret reference (key = os.environ["STRIPE_SECRET_KEY"]), or nil.
-func secretAliases(src *source) *regexp.Regexp {
-	var names []string
-	for _, m := range assignRe.FindAllSubmatchIndex(src.code, -1) {
-		if src.inString(m[0]) {
-			continue
-		}
-		lhs := string(src.code[m[2]:m[3]])
-		rhs := src.code[m[4]:m[5]]
-		if secretRef.MatchString(lhs) {
-			continue
-		}
-		if r := secretRef.Find(rhs); r != nil && !isPublicRef(string(r)) {
-			names = append(names, regexp.QuoteMeta(lhs))
-		}
+// Only values that are the secret count: a name, an attribute, an
+// environment lookup, a default (a || b, a ?? b, a or b), a conditional or
+// a string built from it. The result of any other call is not the secret:
+// the event returned by constructEvent(body, sig, secret) is not secret.
+func secretAliases(src *source, l lang) *regexp.Regexp {
+	root := src.syntaxTree(l)
+	if root == nil {
+		return nil
 	}
+	var names []string
+	seen := map[string]bool{}
+	syntax.Walk(root, func(n *syntax.Node) bool {
+		if n.Kind != syntax.Assign || n.Value == nil || len(n.Targets) != 1 {
+			return true
+		}
+		t := n.Targets[0]
+		if t.Kind != syntax.Ident || seen[t.Name] || secretRef.MatchString(t.Name) {
+			return true
+		}
+		if holdsSecret(src, n.Value) {
+			seen[t.Name] = true
+			names = append(names, regexp.QuoteMeta(t.Name))
+		}
+		return true
+	})
 	if len(names) == 0 {
 		return nil
 	}
 	return regexp.MustCompile(`\b(` + strings.Join(names, "|") + `)\b`)
+}
+
+// envLookups are the calls that read a setting, whose result is the secret.
+var envLookups = map[string]bool{"os.environ.get": true, "os.getenv": true, "os.Getenv": true, "environ.get": true, "getenv": true,
+	"config": true, "env": true, "os.LookupEnv": true, "settings.get": true}
+
+// holdsSecret reports whether expression v evaluates to a secret key.
+func holdsSecret(src *source, v *syntax.Node) bool {
+	text := v.Text(src.raw)
+	switch v.Kind {
+	case syntax.Ident, syntax.Member, syntax.Index:
+		r := secretRef.FindString(text)
+		return r != "" && !isPublicRef(r)
+	case syntax.Call:
+		p := v.CalleePath()
+		if envLookups[p] || formatFuncs[v.CalleeName()] {
+			r := secretRef.FindString(text)
+			return r != "" && !isPublicRef(r)
+		}
+		return false
+	case syntax.Ternary:
+		return holdsSecret(src, v.Then) || holdsSecret(src, v.Else)
+	case syntax.String:
+		for _, k := range v.Kids {
+			if holdsSecret(src, k) {
+				return true
+			}
+		}
+		return false
+	case syntax.Other:
+		switch v.Type {
+		case "binary_expression", "boolean_operator", "BinaryExpr", "logical_expression":
+			for _, k := range v.Kids {
+				if holdsSecret(src, k) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // findRefs returns the spans of every reference in b, by any pattern.

@@ -3,6 +3,8 @@ package audit
 import (
 	"bytes"
 	"sort"
+
+	"github.com/paywarden/paywarden/internal/audit/syntax"
 )
 
 // source is a file prepared for the code rules: comments are blanked out
@@ -15,6 +17,9 @@ type source struct {
 	code  []byte // raw with comments replaced by spaces
 	strs  []span // string literal spans in raw, sorted, contents only
 	lines []int  // offsets of line starts, built on demand
+
+	parsed bool         // syntaxTree was called
+	tree   *syntax.Node // the syntax tree, nil when it could not be parsed
 }
 
 type span struct{ start, end int } // [start, end)

@@ -69,6 +69,8 @@ var Rules = []Rule{
 		"Load the signing secret from the environment or a secrets manager and roll the exposed one."},
 	{"webhook-raw-body-lost", FamilyWebhooks, "Webhook raw body parsed before verification", High, "CWE-345",
 		"Signature verification needs the exact raw bytes. Mount the webhook route with a raw body parser (express.raw({type: 'application/json'})) before any JSON parser, and pass request.data, not re-serialized JSON."},
+	{"webhook-debug-server", FamilyWebhooks, "Debug server in a module that serves webhooks", High, "CWE-489",
+		"Never run the Flask/Werkzeug debug server where the internet can reach it: its debugger executes code. Use a production server (gunicorn, uwsgi) and FLASK_DEBUG=0."},
 
 	// errors
 	{"error-unhandled", FamilyErrors, "Stripe call without error handling", Medium, "CWE-755",

@@ -32,6 +32,12 @@ type Options struct {
 	Workers int
 	// Progress, if set, is updated as files are scanned.
 	Progress *Progress
+	// IncludeVendored scans vendored code (vendor/, third_party/, a Go
+	// module cache's module@version folders), which is skipped otherwise.
+	IncludeVendored bool
+	// FullSeverity reports test, example and vendored code at the severity
+	// it would have elsewhere, instead of lower.
+	FullSeverity bool
 
 	walkOnly bool // walk folders even inside a git work tree (tests)
 }
@@ -52,6 +58,7 @@ type Summary struct {
 	Files      int            `json:"files"`
 	Bytes      int64          `json:"bytes"`
 	Skipped    int            `json:"skipped"` // binary or too large
+	Parsed     int            `json:"parsed"`  // code files read as syntax trees (those that mention Stripe)
 	Findings   int            `json:"findings"`
 	BySeverity map[string]int `json:"by_severity"`
 	Suppressed int            `json:"suppressed"` // by paywarden:ignore comments
@@ -80,7 +87,10 @@ type fileCtx struct {
 	data     []byte
 	lang     lang
 	tracked  bool
-	test     bool
+	test     bool // test, fixture, example or vendored code: reported lower
+	vendored bool
+	full     bool // Options.FullSeverity
+	parsed   bool // read as a syntax tree
 	rules    RuleSet
 	commit   string // set for blobs from history
 	size     int64
@@ -109,8 +119,11 @@ func (f *fileCtx) add(fd Finding) {
 	if fd.Fix == "" {
 		fd.Fix = r.Help
 	}
-	if f.test {
+	if f.test && !f.full {
 		fd.Severity = fd.Severity.lower()
+		if f.vendored {
+			fd.Severity = fd.Severity.lower() // someone else's code, as installed
+		}
 	}
 	if fd.anchor == "" && fd.Line > 0 && f.data != nil {
 		fd.anchor = codeAnchor(lineText(f.data, fd.Line))
@@ -159,7 +172,7 @@ func Scan(ctx context.Context, opts Options) (*Report, error) {
 		incomplete = append(incomplete, msg)
 		mu.Unlock()
 	}
-	var skipped atomic.Int64
+	var skipped, vendored atomic.Int64
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -196,7 +209,11 @@ func Scan(ctx context.Context, opts Options) (*Report, error) {
 				if ctx.Err() != nil {
 					return
 				}
-				jobs <- &fileCtx{tree: t, rel: e.rel, tracked: e.tracked, rules: opts.Rules}
+				if isVendoredPath(e.rel) && !opts.IncludeVendored {
+					vendored.Add(1)
+					continue
+				}
+				jobs <- &fileCtx{tree: t, rel: e.rel, tracked: e.tracked, rules: opts.Rules, full: opts.FullSeverity}
 			}
 		}
 	}()
@@ -205,6 +222,9 @@ func Scan(ctx context.Context, opts Options) (*Report, error) {
 	var files []*fileCtx
 	for f := range results {
 		files = append(files, f)
+		if f.parsed {
+			rep.Summary.Parsed++
+		}
 		rep.Summary.Files++
 		rep.Summary.Bytes += f.sizeRead()
 	}
@@ -212,6 +232,9 @@ func Scan(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	rep.Summary.Skipped = int(skipped.Load())
+	if n := vendored.Load(); n > 0 {
+		rep.Summary.Notes = append(rep.Summary.Notes, fmt.Sprintf("%d files of vendored code (vendor/, third_party/, Go module cache) not scanned; --include-vendored scans them", n))
+	}
 	sort.Slice(files, func(i, j int) bool {
 		if files[i].tree != files[j].tree {
 			return treeIndex(trees, files[i].tree) < treeIndex(trees, files[j].tree)
@@ -360,7 +383,8 @@ func isBinary(b []byte) bool {
 func checkFile(f *fileCtx) {
 	f.size = int64(len(f.data))
 	f.lang = langOf(f.rel)
-	f.test = isTestPath(f.rel)
+	f.vendored = isVendoredPath(f.rel)
+	f.test = f.vendored || isTestPath(f.rel)
 	var src *source
 	code := f.lang.isCode() && len(f.data) <= maxCodeSize
 	codeRules := f.rules.Has("secret-logged") || f.rules.family(FamilyAPIVersion) || f.rules.family(FamilyWebhooks) || f.rules.family(FamilyErrors)
@@ -380,6 +404,7 @@ func checkFile(f *fileCtx) {
 		checkAPIVersion(f, src)
 		checkWebhooks(f, src)
 		checkErrors(f, src)
+		f.parsed = src.tree != nil
 	}
 	checkManifest(f)
 	parseIgnores(f)

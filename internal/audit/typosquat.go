@@ -137,10 +137,55 @@ func imitates(n, target string, maxDist int) (string, string) {
 	if h := oneEdit(n, target); h != "" {
 		return target, h
 	}
+	// Affixes stack: stripe-client-py, node-stripe-api, @stripe-js/stripe.
+	if base, affixes := stripAffixes(n); affixes > 0 && base != n {
+		if base == target {
+			return target, "adds affixes to"
+		}
+		if h := oneEdit(base, target); h != "" {
+			return target, h + " and adds affixes to"
+		}
+	}
 	if maxDist >= 2 && len(n) >= 6 && abs(len(n)-len(target)) <= 2 && damerau(n, target) <= 2 {
 		return target, "is two letters from"
 	}
 	return "", ""
+}
+
+// stripAffixes removes look-alike affixes from n for as long as any is
+// left, and counts them. A scope counts as an affix: @x/stripe is stripe.
+func stripAffixes(n string) (string, int) {
+	count := 0
+	if strings.HasPrefix(n, "@") {
+		if i := strings.IndexByte(n, '/'); i > 0 {
+			scope, rest := n[1:i], n[i+1:]
+			if scope != "stripe" {
+				count++
+				n = rest
+				if base, _ := stripAffixes(scope); base == "stripe" {
+					n = "stripe" // @stripe-js/anything imitates Stripe's scope
+				}
+			}
+		}
+	}
+	for changed := true; changed && count < 6; {
+		changed = false
+		for _, s := range lookalikeSuffixes {
+			if base := strings.TrimSuffix(n, s); base != n && len(base) >= 4 {
+				n, changed = strings.TrimRight(base, "-_."), true
+				count++
+				break
+			}
+		}
+		for _, s := range lookalikePrefixes {
+			if base := strings.TrimPrefix(n, s); base != n && len(base) >= 4 {
+				n, changed = strings.TrimLeft(base, "-_."), true
+				count++
+				break
+			}
+		}
+	}
+	return n, count
 }
 
 // oneEdit describes how a differs from b by one edit, or returns "".

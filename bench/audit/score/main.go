@@ -25,6 +25,7 @@ type plant struct {
 type result struct {
 	name                             string
 	reported, correct, false_, other int
+	docLow                           int // Stripe's documentation key, reported at low on purpose
 	found                            map[string]bool
 }
 
@@ -56,9 +57,9 @@ func main() {
 	if *pw != "" {
 		var rep struct {
 			Findings []struct {
-				Rule, Path string
-				Line       int
-				Secret     *struct{ Prefix string }
+				Rule, Path, Severity, Message string
+				Line                          int
+				Secret                        *struct{ Prefix string }
 			}
 		}
 		read(*pw, &rep)
@@ -66,6 +67,10 @@ func main() {
 		for _, f := range rep.Findings {
 			if f.Secret == nil {
 				continue // not a secret finding: API versions, webhooks, errors
+			}
+			if f.Severity == "low" && strings.Contains(f.Message, "documentation key") {
+				r.docLow++ // public, reported at low by design (issue 10): not a leak claimed
+				continue
 			}
 			r.score(at, fmt.Sprintf("%s:%d", rel(f.Path), f.Line))
 		}
@@ -91,7 +96,7 @@ func main() {
 	}
 	for _, r := range results {
 		missed := real - r.correct
-		fmt.Printf("%s\t%d\t%d\t%d\t%d\t%d\n", r.name, r.reported, r.correct, r.false_, missed, r.other)
+		fmt.Printf("%s\t%d\t%d\t%d\t%d\t%d\t%d\n", r.name, r.reported, r.correct, r.false_, missed, r.other, r.docLow)
 	}
 }
 

@@ -14,7 +14,7 @@ example2 = "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx"
 example3 = "sk_test_your_key_here"
 example4 = "whsec_123"
 publishable = "pk_live_FAKEq8Zr2Lp5Wm9Tx3Vb7Nc4Hd6Jk"
-docs = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+docs = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"  # want "secret-test-key"
 counting = "sk_test_1234567890abcdefghijklmnop"
 
 print(stripe.api_key)  # want "secret-logged"

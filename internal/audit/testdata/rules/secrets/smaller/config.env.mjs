@@ -1,0 +1,4 @@
+# copied from the deploy box
+STRIPE_SECRET_KEY=sk_live_u8jzPde0IgxLd6GncfBAepfJ
+STRIPE_WEBHOOK_SECRET=whsec_Bd0Kh8oOOL8dKLzdocJ2isAjIhKtJ0Rl
+PORT=8080

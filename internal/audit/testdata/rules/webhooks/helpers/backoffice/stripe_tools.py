@@ -1,0 +1,5 @@
+import json
+
+
+def load_event(request):
+    return json.loads(request.data)
