@@ -2,7 +2,7 @@
 // backend (internal/sqlite, internal/postgres) passes the same tests, so
 // that they behave the same (PRODUCT.md §7).
 //
-// The tests are in one file per interface (events.go, mirror.go,
+// The tests are in one file per interface (events.go and completions.go, mirror.go,
 // tokens.go, idempotency.go, keys.go, migrations.go); storetest.go holds
 // the entry point and the helpers they share.
 //
@@ -80,6 +80,10 @@ func RunConformanceTests(t *testing.T, open func(t *testing.T) paywarden.Store) 
 		{"ClaimEventsConcurrent", testClaimEventsConcurrent},
 		{"LeaseExpiry", testLeaseExpiry},
 		{"CompleteEvent", testCompleteEvent},
+		// completions.go
+		{"CompleteEvents", testCompleteEvents},
+		{"CompleteEventsExpiredLease", testCompleteEventsExpiredLease},
+		{"CompleteEventsInvalid", testCompleteEventsInvalid},
 		{"FailEvent", testFailEvent},
 		{"ReleaseEvent", testReleaseEvent},
 		{"ReplayEvent", testReplayEvent},
