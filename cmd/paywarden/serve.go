@@ -56,7 +56,7 @@ func runServe(ctx context.Context, e *env) error {
 	}
 	defer st.Close()
 
-	sc, err := s.stripeClient()
+	sc, err := s.stripeClientFor(st)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func runServe(ctx context.Context, e *env) error {
 	defer stopWork()
 	proc := eventproc.New(eventproc.Options{
 		Store:   st,
-		Fetcher: sc,
+		Fetcher: stripeapi.Worker{Client: sc}, // background: the API has priority
 		Logger:  log,
 		Metrics: eventproc.NewMetrics(reg),
 		Owner:   ownerName(),
