@@ -83,7 +83,10 @@ func runServe(ctx context.Context, e *env) error {
 	// Workers run until the server has stopped and the last batch is stored.
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
+	// ingest is set before the workers start; they pause while it takes a burst.
+	var ingest *webhook.Ingest
 	proc := eventproc.New(eventproc.Options{
+		Busy:    func() bool { return ingest.Busy() },
 		Store:   st,
 		Fetcher: stripeapi.Worker{Client: sc}, // background: the API has priority
 		Logger:  log,
@@ -94,7 +97,7 @@ func runServe(ctx context.Context, e *env) error {
 		Registerer:  reg,
 	})
 
-	ingest := webhook.NewIngest(webhook.IngestOptions{Store: st, Wake: proc.Wake, Registerer: reg})
+	ingest = webhook.NewIngest(webhook.IngestOptions{Store: st, Wake: proc.Wake, Registerer: reg})
 	reg.MustRegister(eventproc.NewEventsCollector(st))
 
 	receiver := webhook.NewReceiver(webhook.Options{

@@ -67,7 +67,11 @@ type Options struct {
 	BaseBackoff time.Duration // default 1s
 	MaxBackoff  time.Duration // default 1h
 	Idle        time.Duration // how often an idle worker looks for work; default 1s
-	Now         func() time.Time
+	// Busy, when it reports true, makes the workers pause (busyPause)
+	// before their next claim: the webhook receiver is taking a burst and
+	// has the machine first (webhook.Ingest.Busy). nil: never.
+	Busy func() bool
+	Now  func() time.Time
 }
 
 // Processor processes stored events.
@@ -145,6 +149,14 @@ func (p *Processor) work(ctx context.Context) {
 	idle := time.NewTimer(0)
 	defer idle.Stop()
 	for ctx.Err() == nil {
+		if p.o.Busy != nil && p.o.Busy() {
+			idle.Reset(busyPause)
+			select {
+			case <-ctx.Done():
+			case <-idle.C:
+			}
+			continue
+		}
 		n, err := p.ProcessBatch(ctx)
 		if err != nil && ctx.Err() == nil {
 			p.o.Logger.ErrorContext(ctx, "claiming events", "err", err)
@@ -200,6 +212,10 @@ func (p *Processor) ProcessBatch(ctx context.Context) (int, error) {
 	p.complete(work, done, cs)
 	return len(events), nil
 }
+
+// busyPause is how long the workers wait before looking again whether
+// the receiver is still busy.
+const busyPause = 50 * time.Millisecond
 
 // shutdownGrace is how long an event in flight may take to finish once
 // the workers are told to stop.
