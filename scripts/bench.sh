@@ -5,6 +5,11 @@
 # process it starts is stopped on exit. Results are described in
 # docs/BENCHMARKS.md.
 #
+#   0. bench/floor (the least a correct receiver does) and paywarden side by
+#      side, SQLite, plain HTTP then TLS, c=16 and 64, with the ratio and
+#      peak RSS; 0b. bench/drain: a 20,000-event non-money backlog drained,
+#      and POST /v1/payments p99 under a 10,000-event money-moving backlog,
+#      with the workers' fetches as background calls and without;
 #   1. webhook ingestion: bin/paywarden serve (development mode, self-signed
 #      TLS, fresh test-mode secrets in 0600 files) against stripe-mock, with
 #      SQLite and then PostgreSQL, driven by bench/loadgen at c=1, 16, 64;
@@ -20,7 +25,8 @@
 # BENCH_N1/BENCH_N16/BENCH_N64 (events per run at c=1/16/64), BENCH_PG_URL
 # (default postgres://postgres@127.0.0.1:5432/test; "none" skips PostgreSQL),
 # BENCH_PROFILE=0 (no profile run), BENCH_FLASK_WORKERS (default 4),
-# BENCH_FLASK_THREADS (default 4; gthread), BENCH_API=0 (skip bench/api), BENCH_AUDIT=0 (skip the audit
+# BENCH_FLASK_THREADS (default 4; gthread), BENCH_FLOOR=0 (skip 0), BENCH_DRAIN=0
+# (skip 0b), BENCH_INGEST=0 (skip 1), BENCH_FLASK=0 (skip 2), BENCH_API=0 (skip bench/api), BENCH_AUDIT=0 (skip the audit
 # benchmark), AUDIT_RUNS (default 1), BENCH_AUDIT_WORK (default /tmp/paywarden-bench-make), BENCH_GOTEST=0 (skip go test -bench).
 # Raw outputs are kept in var/bench/<time>/.
 set -euo pipefail
