@@ -180,6 +180,16 @@ type EventStore interface {
 	// cases nothing is written.
 	CompleteEvent(ctx context.Context, id, owner string, objects []*MirrorObject) error
 
+	// CompleteEvents completes many events in one transaction, as
+	// CompleteEvent completes one: each completion whose event owner still
+	// leases has its objects written under the ordering guard and its event
+	// marked processed. A completion whose lease was lost (EUNAVAILABLE) or
+	// whose event does not exist (ENOTFOUND) writes nothing and does not
+	// stop the others: its error is at its index in errs. err is for the
+	// transaction as a whole (EINVALID objects, the database), and then
+	// nothing is written.
+	CompleteEvents(ctx context.Context, owner string, cs []Completion) (errs []error, err error)
+
 	// FailEvent records a failed attempt if owner still holds the lease:
 	// status failed with the next attempt at retryAt (now if zero), or dead
 	// when dead is true. reason must be free of secrets. EUNAVAILABLE if the
@@ -205,4 +215,24 @@ type EventStore interface {
 	// CountEvents returns the number of events in each status, every
 	// status present.
 	CountEvents(ctx context.Context) (map[EventStatus]int, error)
+}
+
+// Completion is one event to complete with CompleteEvents and the mirror
+// writes that go with it.
+type Completion struct {
+	EventID string
+	Objects []*MirrorObject
+}
+
+// ValidateCompletions checks every completion's objects.
+func ValidateCompletions(cs []Completion) error {
+	for _, c := range cs {
+		if c.EventID == "" {
+			return Errorf(EINVALID, "a completion needs an event id")
+		}
+		if err := ValidateObjects(c.Objects); err != nil {
+			return err
+		}
+	}
+	return nil
 }

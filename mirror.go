@@ -29,9 +29,9 @@ var MirroredTypes = []string{
 	ObjectBalanceTransaction, ObjectPayout,
 }
 
-// MoneyMoving reports whether objects of type t move money. Their state is
-// always re-read from Stripe rather than taken from an event payload, which
-// may be stale by the time it is processed.
+// MoneyMoving reports whether objects of type t move money. A late event
+// of such an object (older than the mirrored state) makes the workers
+// re-read it from Stripe; see eventproc's refetch.
 func MoneyMoving(t string) bool {
 	k, ok := mirrorKinds[t]
 	return ok && k.MoneyMoving

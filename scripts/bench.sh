@@ -5,6 +5,11 @@
 # process it starts is stopped on exit. Results are described in
 # docs/BENCHMARKS.md.
 #
+#   0. bench/floor (the least a correct receiver does) and paywarden side by
+#      side, SQLite, plain HTTP then TLS, c=16 and 64, with the ratio and
+#      peak RSS; 0b. bench/drain: a 20,000-event non-money backlog drained,
+#      and POST /v1/payments p99 under a 10,000-event money-moving backlog,
+#      with the workers' fetches as background calls and without;
 #   1. webhook ingestion: bin/paywarden serve (development mode, self-signed
 #      TLS, fresh test-mode secrets in 0600 files) against stripe-mock, with
 #      SQLite and then PostgreSQL, driven by bench/loadgen at c=1, 16, 64;
@@ -20,7 +25,8 @@
 # BENCH_N1/BENCH_N16/BENCH_N64 (events per run at c=1/16/64), BENCH_PG_URL
 # (default postgres://postgres@127.0.0.1:5432/test; "none" skips PostgreSQL),
 # BENCH_PROFILE=0 (no profile run), BENCH_FLASK_WORKERS (default 4),
-# BENCH_FLASK_THREADS (default 4; gthread), BENCH_API=0 (skip bench/api), BENCH_AUDIT=0 (skip the audit
+# BENCH_FLASK_THREADS (default 4; gthread), BENCH_FLOOR=0 (skip 0), BENCH_DRAIN=0
+# (skip 0b), BENCH_INGEST=0 (skip 1), BENCH_FLASK=0 (skip 2), BENCH_API=0 (skip bench/api), BENCH_AUDIT=0 (skip the audit
 # benchmark), AUDIT_RUNS (default 1), BENCH_AUDIT_WORK (default /tmp/paywarden-bench-make), BENCH_GOTEST=0 (skip go test -bench).
 # Raw outputs are kept in var/bench/<time>/.
 set -euo pipefail
@@ -144,7 +150,7 @@ CUR_ADMIN=""
 load() {
 	local label=$1 url=$2 c=$3 n=$4
 	shift 4
-	local before=() after=() p t0 t1 line srv=0 aux=0 lg m0 m1 bs0="" bc0="" bs1="" bc1="" batch=-
+	local before=() after=() p t0 t1 line srv=0 aux=0 lg m0 m1 bs0="" bc0="" bs1="" bc1="" batch=- hwm
 	if [ -n "$CUR_ADMIN" ]; then
 		bs0=$(mval "$CUR_ADMIN" paywarden_webhook_commit_batch_size_sum)
 		bc0=$(mval "$CUR_ADMIN" paywarden_webhook_commit_batch_size_count)
@@ -159,6 +165,7 @@ load() {
 	t1=$(date +%s.%N)
 	m1=$(busy)
 	for p in "$@"; do after+=("$(ticks "$p")"); done
+	hwm=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' /proc/"$1"/status 2>/dev/null || echo "?")
 	srv=$((${after[0]} - ${before[0]}))
 	for ((i = 1; i < ${#before[@]}; i++)); do aux=$((aux + ${after[i]} - ${before[i]})); done
 	lg=$(awk '{ print $1 + $2 }' "$TMP/time")
@@ -170,10 +177,10 @@ load() {
 		fi
 	fi
 	line=$(awk -v l="$line" -v s="$srv" -v aux="$aux" -v hz="$HZ" -v lg="$lg" -v a="$t0" -v b="$t1" -v m0="$m0" -v m1="$m1" \
-		-v batch="$batch" -v la="$(loadavg)" 'BEGIN {
+		-v batch="$batch" -v hwm="$hwm" -v la="$(loadavg)" 'BEGIN {
 		split(m0, x, " "); split(m1, y, " ")
 		machine = ((y[1] - x[1]) - (y[2] - x[2])) / hz / (b - a)
-		printf "%s  server_cpu=%.2f aux_cpu=%.2f loadgen_cpu=%.2f machine_cpu=%.2f batch=%s loadavg=%s\n", l, s / hz / (b - a), aux / hz / (b - a), lg / (b - a), machine, batch, la
+		printf "%s  server_cpu=%.2f aux_cpu=%.2f loadgen_cpu=%.2f machine_cpu=%.2f batch=%s rss_peak_mib=%s loadavg=%s\n", l, s / hz / (b - a), aux / hz / (b - a), lg / (b - a), machine, batch, hwm, la
 	}')
 	echo "$line" | tee -a "$RESULTS" >&2
 }
@@ -212,6 +219,8 @@ say "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 104857
 say "building paywarden, loadgen and stripe-mock"
 [ -x bin/paywarden ] || "$GO" build -o bin/paywarden ./cmd/paywarden
 "$GO" build -o bin/loadgen ./bench/loadgen
+"$GO" build -o bin/floor ./bench/floor
+"$GO" build -o bin/drain ./bench/drain
 "$GO" build -o bin/stripe-mock github.com/stripe/stripe-mock
 
 say "installing the baseline's Debian packages (python3-flask python3-stripe gunicorn) and the PostgreSQL client"
@@ -247,6 +256,7 @@ serve() {
 	port=$(freeport)
 	admin=$(freeport)
 	PAYWARDEN_ENV=development \
+		PAYWARDEN_TLS_TERMINATED_UPSTREAM=${PW_PLAIN:-false} \
 		PAYWARDEN_DATABASE_URL=$db \
 		PAYWARDEN_ADDR=127.0.0.1:$port \
 		PAYWARDEN_ADMIN_ADDR=127.0.0.1:$admin \
@@ -262,6 +272,7 @@ serve() {
 		exit 1
 	fi
 	SERVE_URL=https://127.0.0.1:$port/webhooks/stripe
+	[ "${PW_PLAIN:-false}" = true ] && SERVE_URL=http://127.0.0.1:$port/webhooks/stripe
 	ADMIN=127.0.0.1:$admin
 	CUR_ADMIN=$ADMIN
 }
@@ -277,7 +288,46 @@ scrape() {
 	} >"$2" 2>/dev/null || true
 }
 
+# ---------------------------------------------------------------- 0. floor vs paywarden
+# floor_vs http|tls: bench/floor, then paywarden (SQLite, workers running),
+# on the same transport, c=16 and c=64, back to back, so that the ratio is
+# taken under the same load of the shared machine.
+floor_vs() {
+	local tr=$1 fport scheme=http flags=() plain=true
+	if [ "$tr" = tls ]; then scheme=https flags=(-tls) plain=false; fi
+	fport=$(freeport)
+	bin/floor -addr "127.0.0.1:$fport" -db "$TMP/floor-$tr.db" -secret-file "$TMP/stripe_webhook_secret" "${flags[@]}" >"$OUT/floor-$tr.log" 2>&1 &
+	local fpid=$!
+	pids+=("$fpid")
+	waitport "$fport" "$fpid" || { note "floor ($tr) did not start (see $OUT/floor-$tr.log)"; return 0; }
+	local furl=$scheme://127.0.0.1:$fport/webhooks/stripe
+	bin/loadgen -url "$furl" -secret-file "$TMP/stripe_webhook_secret" -n 500 -c 8 -d 10s -label warmup >/dev/null 2>&1 || true
+	load "floor/$tr" "$furl" 16 "$N16" "$fpid"
+	load "floor/$tr" "$furl" 64 "$N64" "$fpid"
+	stop "$fpid"
+	PW_PLAIN=$plain serve "floor-$tr" "sqlite:$TMP/paywarden-floor-$tr.db"
+	bin/loadgen -url "$SERVE_URL" -secret-file "$TMP/stripe_webhook_secret" -n 500 -c 8 -d 10s -label warmup >/dev/null 2>&1 || true
+	load "paywarden/$tr" "$SERVE_URL" 16 "$N16" "$SERVE_PID" "$MOCK_PID"
+	load "paywarden/$tr" "$SERVE_URL" 64 "$N64" "$SERVE_PID" "$MOCK_PID"
+	stop "$SERVE_PID"
+	CUR_ADMIN=""
+}
+if [ "${BENCH_FLOOR:-1}" != 0 ]; then
+	say "0. bench/floor vs paywarden, SQLite, plain HTTP then TLS ($(loadavg))"
+	floor_vs http
+	floor_vs tls
+fi
+
+# ---------------------------------------------------------------- 0b. draining and priority
+if [ "${BENCH_DRAIN:-1}" != 0 ]; then
+	say "0b. draining a backlog, and the API under a backlog ($(loadavg))"
+	bin/drain -mode drain >"$OUT/drain.txt" 2>&1 || note "bench/drain -mode drain failed (see $OUT/drain.txt)"
+	bin/drain -mode priority >"$OUT/priority.txt" 2>&1 || note "bench/drain -mode priority failed (see $OUT/priority.txt)"
+	bin/drain -mode priority -no-priority >"$OUT/priority-off.txt" 2>&1 || note "bench/drain -mode priority -no-priority failed (see $OUT/priority-off.txt)"
+fi
+
 # ---------------------------------------------------------------- 1. paywarden, SQLite
+if [ "${BENCH_INGEST:-1}" != 0 ]; then
 say "1a. paywarden serve, SQLite ($(loadavg))"
 serve sqlite "sqlite:$TMP/paywarden-bench.db"
 sweep paywarden/sqlite "$SERVE_URL" "$SERVE_PID" "$MOCK_PID"
@@ -321,9 +371,10 @@ else
 	CUR_ADMIN=""
 	psql "$PG_BASE" -v ON_ERROR_STOP=1 -qc "DROP SCHEMA $pg_schema CASCADE" >/dev/null 2>&1 && pg_schema=""
 fi
+fi # BENCH_INGEST
 
 # ---------------------------------------------------------------- 2. the Flask baseline
-if [ "$FLASK_OK" = 1 ]; then
+if [ "$FLASK_OK" = 1 ] && [ "${BENCH_FLASK:-1}" != 0 ]; then
 	say "2. Flask + stripe-python + SQLite under gunicorn: $FLASK_WORKERS workers x $FLASK_THREADS threads ($(loadavg))"
 	FLASK_DB=$TMP/flask-bench.db
 	WEBHOOK_SECRET_FILE=$TMP/stripe_webhook_secret BENCH_DB=$FLASK_DB /usr/bin/python3 bench/flask/app.py init
@@ -427,6 +478,42 @@ echo "loadavg_end=$(loadavg)" >>"$OUT/machine.txt"
 			printf "%s %s | %s |\n", rows[i], r, e
 		}
 	}' "$RESULTS"
+	if grep -q '^floor/' "$RESULTS"; then
+		echo
+		echo "paywarden vs bench/floor (SQLite synchronous=FULL group commit; same loadgen, back to back; rss = peak RSS in MiB):"
+		echo "| transport |  c | floor ev/s | paywarden ev/s | ratio | floor p99 | paywarden p99 | floor ev/core | paywarden ev/core | per core | paywarden rss |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		awk '
+		/FAILED/ { next }
+		$1 ~ /^(floor|paywarden)\/(http|tls)$/ {
+			split($1, lt, "/"); c = $2; sub("c=", "", c)
+			for (i = 1; i <= NF; i++) {
+				if ($i == "events/s") rate = $(i - 1)
+				if ($i ~ /^p99=/) p99 = substr($i, 5)
+				if ($i ~ /^server_cpu=/) cpu = substr($i, 12)
+				if ($i ~ /^rss_peak_mib=/) rss = substr($i, 14)
+			}
+			k = lt[2] SUBSEP c
+			R[lt[1], k] = rate; P[lt[1], k] = p99; C[lt[1], k] = cpu; S[lt[1], k] = rss
+			if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+		}
+		END {
+			for (j = 1; j <= n; j++) {
+				k = order[j]; split(k, kk, SUBSEP)
+				fr = R["floor", k]; pr = R["paywarden", k]
+				fe = (C["floor", k] > 0) ? fr / C["floor", k] : 0
+				pe = (C["paywarden", k] > 0) ? pr / C["paywarden", k] : 0
+				printf "| %s | %s | %s | %s | %s | %s | %s | %.0f | %.0f | %s | %s |\n", kk[1], kk[2], fr, pr,
+					(fr > 0 ? sprintf("**%.2fx**", pr / fr) : "-"), P["floor", k], P["paywarden", k], fe, pe,
+					(fe > 0 ? sprintf("%.2fx", pe / fe) : "-"), S["paywarden", k]
+			}
+		}' "$RESULTS"
+	fi
+	for f in drain priority priority-off; do
+		[ -s "$OUT/$f.txt" ] || continue
+		echo
+		sed 's/^/  /' "$OUT/$f.txt"
+	done
 	if [ -s "$OUT/workers.txt" ]; then
 		echo
 		echo "Event processing behind the receiver (workers claim, re-fetch from stripe-mock, mirror, mark processed):"

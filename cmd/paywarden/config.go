@@ -67,11 +67,18 @@ func (s *setup) store(ctx context.Context, migrate bool) (paywarden.Store, error
 }
 
 // stripeClient returns the Stripe client of the configured keys.
-func (s *setup) stripeClient() (*stripeapi.Client, error) {
+func (s *setup) stripeClient() (*stripeapi.Client, error) { return s.stripeClientFor(nil) }
+
+// stripeClientFor returns the Stripe client of the configured keys whose
+// rate limit is kept in st when st can share it between replicas
+// (PostgreSQL), in memory otherwise.
+func (s *setup) stripeClientFor(st paywarden.Store) (*stripeapi.Client, error) {
+	buckets, _ := st.(stripeapi.BucketStore)
 	sc, err := stripeapi.New(stripeapi.Config{
 		Keys:      keysOf(s.cfg.Secrets),
 		APIBase:   s.cfg.StripeAPIBase,
 		RateLimit: s.cfg.StripeRateLimit,
+		Buckets:   buckets,
 		Logger:    s.log,
 	})
 	return sc, s.safe(err)

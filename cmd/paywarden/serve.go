@@ -63,7 +63,7 @@ func runServe(ctx context.Context, e *env) error {
 	}
 	defer st.Close()
 
-	sc, err := s.stripeClient()
+	sc, err := s.stripeClientFor(st)
 	if err != nil {
 		return err
 	}
@@ -90,9 +90,12 @@ func runServe(ctx context.Context, e *env) error {
 	// Workers run until the server has stopped and the last batch is stored.
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
+	// ingest is set before the workers start; they pause while it takes a burst.
+	var ingest *webhook.Ingest
 	proc := eventproc.New(eventproc.Options{
+		Busy:       func() bool { return ingest.Busy() },
 		Store:      st,
-		Fetcher:    sc,
+		Fetcher:    stripeapi.Worker{Client: sc}, // background: the API has priority
 		APIVersion: stripeapi.APIVersion,
 		Logger:     log,
 		Metrics:    eventproc.NewMetrics(reg),
@@ -102,7 +105,7 @@ func runServe(ctx context.Context, e *env) error {
 		Registerer:  reg,
 	})
 
-	ingest := webhook.NewIngest(webhook.IngestOptions{Store: st, Wake: proc.Wake, Registerer: reg})
+	ingest = webhook.NewIngest(webhook.IngestOptions{Store: st, Wake: proc.Wake, Registerer: reg})
 	reg.MustRegister(eventproc.NewEventsCollector(st))
 
 	receiver := webhook.NewReceiver(webhook.Options{

@@ -22,8 +22,9 @@ func TestGracefulStopReleasesClaimedEvents(t *testing.T) {
 	fs.allowKey(env["STRIPE_SECRET_KEY"])
 
 	// Three events are stored before serve starts, so that one worker
-	// claims them in one batch. The first is a payment intent, whose
-	// re-fetch from Stripe is held until serve is told to stop.
+	// claims them in one batch. Two are events of a payment intent in the
+	// same second, a tie whose re-fetch from Stripe is held until serve is
+	// told to stop.
 	st := openSQLite(t, env)
 	ctx := context.Background()
 	if _, err := st.Migrate(ctx); err != nil {
@@ -33,6 +34,7 @@ func TestGracefulStopReleasesClaimedEvents(t *testing.T) {
 	pi := "pi_" + randAlnum(24)
 	evs := []event{
 		{ID: "evt_" + randAlnum(24), Type: "payment_intent.succeeded", Created: base, Object: paymentIntent(pi, 100, "succeeded", base)},
+		{ID: "evt_" + randAlnum(24), Type: "payment_intent.processing", Created: base, Object: paymentIntent(pi, 100, "processing", base)},
 		customerEvent("cus_"+randAlnum(14), 2, base),
 		customerEvent("cus_"+randAlnum(14), 3, base),
 	}

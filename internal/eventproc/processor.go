@@ -74,7 +74,11 @@ type Options struct {
 	BaseBackoff time.Duration // default 1s
 	MaxBackoff  time.Duration // default 1h
 	Idle        time.Duration // how often an idle worker looks for work; default 1s
-	Now         func() time.Time
+	// Busy, when it reports true, makes the workers pause (busyPause)
+	// before their next claim: the webhook receiver is taking a burst and
+	// has the machine first (webhook.Ingest.Busy). nil: never.
+	Busy func() bool
+	Now  func() time.Time
 }
 
 // Processor processes stored events.
@@ -152,6 +156,14 @@ func (p *Processor) work(ctx context.Context) {
 	idle := time.NewTimer(0)
 	defer idle.Stop()
 	for ctx.Err() == nil {
+		if p.o.Busy != nil && p.o.Busy() {
+			idle.Reset(busyPause)
+			select {
+			case <-ctx.Done():
+			case <-idle.C:
+			}
+			continue
+		}
 		n, err := p.ProcessBatch(ctx)
 		if err != nil && ctx.Err() == nil {
 			p.o.Logger.ErrorContext(ctx, "claiming events", "err", err)
@@ -169,9 +181,12 @@ func (p *Processor) work(ctx context.Context) {
 }
 
 // ProcessBatch claims one batch of due events, processes each, and returns
-// how many it claimed. When ctx ends mid-batch, the event in flight is
-// finished (within the lease) and the rest are released at once, so a
-// graceful stop never leaves events leased to a process that is gone.
+// how many it claimed. Events of the same object in the batch share one
+// mirror state (at most one fetch), and the batch's completions are written
+// in one transaction (CompleteEvents) at the end. When ctx ends mid-batch,
+// the event in flight is finished (within the lease), what is done is
+// completed, and the rest are released at once, so a graceful stop never
+// leaves events leased to a process that is gone.
 func (p *Processor) ProcessBatch(ctx context.Context) (int, error) {
 	events, err := p.o.Store.ClaimEvents(ctx, p.o.Owner, p.o.Batch, p.o.Lease)
 	if err != nil {
@@ -183,15 +198,31 @@ func (p *Processor) ProcessBatch(ctx context.Context) (int, error) {
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { time.AfterFunc(shutdownGrace, cancel) })
 	defer stop()
+	b := newBatch(events)
+	var done []*paywarden.Event
+	var cs []paywarden.Completion
 	for i, e := range events {
 		if ctx.Err() != nil {
 			p.release(work, events[i:])
 			break
 		}
-		p.process(work, e)
+		start := p.o.Now()
+		objects, err := p.apply(work, b, e)
+		p.o.Metrics.seconds.Observe(p.o.Now().Sub(start).Seconds())
+		if err != nil {
+			p.failed(work, e, err)
+			continue
+		}
+		done = append(done, e)
+		cs = append(cs, paywarden.Completion{EventID: e.ID, Objects: objects})
 	}
+	p.complete(work, done, cs)
 	return len(events), nil
 }
+
+// busyPause is how long the workers wait before looking again whether
+// the receiver is still busy.
+const busyPause = 50 * time.Millisecond
 
 // shutdownGrace is how long an event in flight may take to finish once
 // the workers are told to stop.
@@ -211,22 +242,40 @@ func (p *Processor) release(ctx context.Context, events []*paywarden.Event) {
 	}
 }
 
-// process runs one claimed event to completion or to a recorded failure.
-func (p *Processor) process(ctx context.Context, e *paywarden.Event) {
-	start := p.o.Now()
-	err := p.apply(ctx, e)
+// complete writes the completions of a batch in one transaction. A
+// completion whose lease was lost is another worker's now; if the whole
+// transaction fails, each event is failed and retried.
+func (p *Processor) complete(ctx context.Context, done []*paywarden.Event, cs []paywarden.Completion) {
+	if len(cs) == 0 {
+		return
+	}
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+	}
+	errs, err := p.o.Store.CompleteEvents(ctx, p.o.Owner, cs)
+	if err != nil {
+		for _, e := range done {
+			p.failed(ctx, e, fmt.Errorf("completing: %w", err))
+		}
+		return
+	}
 	m := p.o.Metrics
-	m.seconds.Observe(p.o.Now().Sub(start).Seconds())
-	if err == nil {
+	for i, e := range done {
+		if errs[i] != nil {
+			p.o.Logger.WarnContext(ctx, "lost the lease on an event; another worker has it", "event", e.ID, "err", errs[i])
+			continue
+		}
 		m.processed.WithLabelValues("processed").Inc()
 		if !e.ReceivedAt.IsZero() {
 			m.lag.Observe(p.o.Now().Sub(e.ReceivedAt).Seconds())
 		}
-		return
 	}
-	if errors.Is(err, errLeaseLost) {
-		return
-	}
+}
+
+// failed records a failed attempt of a claimed event.
+func (p *Processor) failed(ctx context.Context, e *paywarden.Event, err error) {
 	if ctx.Err() != nil {
 		// Aborted at shutdown: not the event's fault.
 		p.release(ctx, []*paywarden.Event{e})
@@ -234,11 +283,16 @@ func (p *Processor) process(ctx context.Context, e *paywarden.Event) {
 	}
 	// The claim counted this attempt, so an event that crashes its worker
 	// every time still dies in the end.
+	m := p.o.Metrics
 	attempts := e.Attempts
 	dead := attempts >= p.o.MaxAttempts
 	retryAt := p.o.Now().Add(p.backoff(attempts))
 	reason := safeReason(err)
 	if ferr := p.o.Store.FailEvent(ctx, e.ID, p.o.Owner, reason, retryAt, dead); ferr != nil {
+		if paywarden.ErrorCode(ferr) == paywarden.EUNAVAILABLE {
+			p.o.Logger.WarnContext(ctx, "lost the lease on an event; another worker has it", "event", e.ID)
+			return
+		}
 		p.o.Logger.ErrorContext(ctx, "recording event failure", "event", e.ID, "err", ferr)
 		return
 	}
@@ -253,15 +307,13 @@ func (p *Processor) process(ctx context.Context, e *paywarden.Event) {
 		"attempts", attempts, "retry_at", retryAt, "reason", reason)
 }
 
-var errLeaseLost = errors.New("lease lost")
-
-// apply mirrors the event's object, runs the handlers and completes the event.
-func (p *Processor) apply(ctx context.Context, e *paywarden.Event) error {
+// apply returns the mirror writes of the event and runs its handlers.
+func (p *Processor) apply(ctx context.Context, b *batch, e *paywarden.Event) ([]*paywarden.MirrorObject, error) {
 	var objects []*paywarden.MirrorObject
-	if slices.Contains(paywarden.MirroredTypes, e.ObjectType) && e.ObjectID != "" {
-		obj, err := p.mirrorState(ctx, e)
+	if g := b.group(e); g != nil {
+		obj, err := g.state(ctx, p)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if obj != nil {
 			objects = append(objects, obj)
@@ -272,65 +324,10 @@ func (p *Processor) apply(ctx context.Context, e *paywarden.Event) error {
 	p.mu.RUnlock()
 	for _, h := range hs {
 		if err := h(ctx, e); err != nil {
-			return fmt.Errorf("handler: %w", err)
+			return nil, fmt.Errorf("handler: %w", err)
 		}
 	}
-	err := p.o.Store.CompleteEvent(ctx, e.ID, p.o.Owner, objects)
-	if paywarden.ErrorCode(err) == paywarden.EUNAVAILABLE {
-		p.o.Logger.WarnContext(ctx, "lost the lease on an event; another worker has it", "event", e.ID)
-		return errLeaseLost
-	}
-	return err
-}
-
-// mirrorState returns the state of the event's object to write to the
-// mirror, or nil for none. An event of another API version is re-read
-// whole (repinnedState). Money-moving objects, and objects whose stored state has the same
-// version as this event (a tie the payloads cannot order), are re-read from
-// Stripe; the store's ordering guard does the rest.
-func (p *Processor) mirrorState(ctx context.Context, e *paywarden.Event) (*paywarden.MirrorObject, error) {
-	if p.offVersion(e) {
-		return p.repinnedState(ctx, e)
-	}
-	raw, err := objectOf(e.Payload)
-	if err != nil {
-		return nil, err
-	}
-	refetch := paywarden.MoneyMoving(e.ObjectType)
-	if !refetch && p.o.Fetcher != nil {
-		cur, err := p.o.Store.Object(ctx, e.ObjectType, e.ObjectID)
-		switch {
-		case err == nil:
-			refetch = cur.Version.Equal(e.Created) && cur.EventID != e.ID
-		case paywarden.ErrorCode(err) != paywarden.ENOTFOUND:
-			return nil, err
-		}
-	}
-	fetched := false
-	if refetch && p.o.Fetcher != nil && e.Type != e.ObjectType+".deleted" {
-		data, err := p.o.Fetcher.Fetch(ctx, e.ObjectType, e.ObjectID)
-		switch {
-		case err == nil:
-			raw, fetched = data, true
-			p.o.Metrics.fetches.Inc()
-		case paywarden.ErrorCode(err) == paywarden.ENOTFOUND:
-			// Gone from Stripe: the payload is the last state there is.
-		default:
-			return nil, fmt.Errorf("fetching %s: %w", e.ObjectType, err)
-		}
-	}
-	obj, err := extract(raw)
-	if err != nil {
-		return nil, err
-	}
-	if obj.ID != e.ObjectID || obj.Type != e.ObjectType {
-		return nil, fmt.Errorf("object %s %s differs from the event's %s %s", obj.Type, obj.ID, e.ObjectType, e.ObjectID)
-	}
-	if e.Type == e.ObjectType+".deleted" {
-		obj.Status = "deleted"
-	}
-	obj.Version, obj.Fetched, obj.EventID = e.Created, fetched, e.ID
-	return obj, nil
+	return objects, nil
 }
 
 // backoff returns the delay before attempt n+1: exponential from

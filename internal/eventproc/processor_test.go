@@ -129,7 +129,7 @@ func (f *fetcher) Fetch(_ context.Context, typ, id string) ([]byte, error) {
 	return f.data(typ, id)
 }
 
-func TestMoneyMovingObjectsAndTiesAreRefetched(t *testing.T) {
+func TestSnapshotsTiesAndLateMoneyEvents(t *testing.T) {
 	c := &clock{now: t0}
 	db := openStore(t, c)
 	f := &fetcher{data: func(typ, id string) ([]byte, error) {
@@ -142,24 +142,48 @@ func TestMoneyMovingObjectsAndTiesAreRefetched(t *testing.T) {
 		return nil, paywarden.Errorf(paywarden.ENOTFOUND, "no such object")
 	}}
 	p := New(Options{Store: db, Fetcher: f, Owner: "w1", Now: c.Now})
+	charge := func() *paywarden.MirrorObject {
+		t.Helper()
+		ch, err := db.Object(context.Background(), "charge", "ch_A")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ch
+	}
 
-	insert(t, db, chargeEvent("evt_ch", t0, 500))
+	// The first event of a charge is the newest state there is: no fetch.
+	insert(t, db, chargeEvent("evt_ch1", t0, 500))
 	drain(t, p)
-	ch, err := db.Object(context.Background(), "charge", "ch_A")
-	if err != nil {
-		t.Fatal(err)
+	if ch := charge(); ch.Amount != 500 || ch.Fetched || f.calls.Load() != 0 {
+		t.Errorf("first charge event: got amount %d fetched %t after %d fetches, want the snapshot's 500 and no fetch",
+			ch.Amount, ch.Fetched, f.calls.Load())
 	}
-	if ch.Amount != 700 || !ch.Fetched {
-		t.Errorf("charge: got amount %d fetched %t, want Stripe's 700, fetched", ch.Amount, ch.Fetched)
+	// A money-moving event older than the stored state: Stripe is asked,
+	// and its state replaces the stored one.
+	insert(t, db, chargeEvent("evt_ch0", t0.Add(-time.Minute), 300))
+	drain(t, p)
+	if ch := charge(); ch.Amount != 700 || !ch.Fetched || !ch.Version.Equal(t0) || f.calls.Load() != 1 {
+		t.Errorf("late charge event: got amount %d fetched %t version %v after %d fetches, want Stripe's 700 at %v after 1",
+			ch.Amount, ch.Fetched, ch.Version, f.calls.Load(), t0)
+	}
+	// Three events of the charge in one batch, two of them in the newest
+	// second: one fetch for all three.
+	later := t0.Add(time.Minute)
+	insert(t, db, chargeEvent("evt_ch2", t0.Add(time.Second), 800), chargeEvent("evt_ch3", later, 900), chargeEvent("evt_ch4", later, 950))
+	drain(t, p)
+	if ch := charge(); ch.Amount != 700 || !ch.Fetched || !ch.Version.Equal(later) || f.calls.Load() != 2 {
+		t.Errorf("tie in a batch: got amount %d fetched %t version %v after %d fetches, want Stripe's 700 at %v after 2",
+			ch.Amount, ch.Fetched, ch.Version, f.calls.Load(), later)
 	}
 
-	// Two customer events in the same second: the second is a tie, which the
-	// payloads cannot order, so Stripe is asked.
+	// Two customer events in the same second, in two batches: the second is
+	// a tie with the stored state, which the payloads cannot order, so
+	// Stripe is asked.
 	insert(t, db, customerEvent("evt_c1", t0, "one@example.com"))
 	drain(t, p)
 	before := f.calls.Load()
-	if got := email(t, db); got != "one@example.com" {
-		t.Errorf("first customer event: got %q, want one@example.com (no fetch for a first write)", got)
+	if got := email(t, db); got != "one@example.com" || before != 2 {
+		t.Errorf("first customer event: got %q after %d fetches, want one@example.com (no fetch for a first write)", got, before)
 	}
 	insert(t, db, customerEvent("evt_c2", t0, "two@example.com"))
 	drain(t, p)
@@ -168,6 +192,51 @@ func TestMoneyMovingObjectsAndTiesAreRefetched(t *testing.T) {
 	}
 	if got := email(t, db); got != "stripe@example.com" {
 		t.Errorf("after a tie: got %q, want Stripe's stripe@example.com", got)
+	}
+	// Customer events in distinct seconds in one batch: the newest
+	// snapshot, no fetch, and every event processed.
+	insert(t, db, customerEvent("evt_c3", t0.Add(time.Second), "three@example.com"),
+		customerEvent("evt_c5", t0.Add(3*time.Second), "five@example.com"),
+		customerEvent("evt_c4", t0.Add(2*time.Second), "four@example.com"))
+	drain(t, p)
+	if got := email(t, db); got != "five@example.com" || f.calls.Load() != before+1 {
+		t.Errorf("batch of customer events: got %q after %d more fetches, want five@example.com and none", got, f.calls.Load()-before-1)
+	}
+	counts, err := db.CountEvents(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[paywarden.EventProcessed] != 10 {
+		t.Errorf("processed events: got %v, want all 10 processed", counts)
+	}
+}
+
+func TestRefetch(t *testing.T) {
+	n := chargeEvent("evt_n", t0, 1)
+	stored := func(v time.Time, id string) *paywarden.MirrorObject {
+		return &paywarden.MirrorObject{Type: "charge", ID: "ch_A", Version: v, EventID: id}
+	}
+	cust := customerEvent("evt_c", t0, "x")
+	for _, tt := range []struct {
+		name    string
+		e       *paywarden.Event
+		tie     bool
+		cur     *paywarden.MirrorObject
+		fetch   bool
+		version time.Time
+	}{
+		{"first state", n, false, nil, false, t0},
+		{"newer than stored", n, false, stored(t0.Add(-time.Second), "evt_o"), false, t0},
+		{"tie in the batch", n, true, nil, true, t0},
+		{"tie with stored", n, false, stored(t0, "evt_o"), true, t0},
+		{"replay of the stored event", n, false, stored(t0, "evt_n"), false, t0},
+		{"late money event", n, false, stored(t0.Add(time.Minute), "evt_o"), true, t0.Add(time.Minute)},
+		{"late customer event", cust, false, stored(t0.Add(time.Minute), "evt_o"), false, t0},
+	} {
+		fetch, version := refetch(tt.e, tt.tie, tt.cur)
+		if fetch != tt.fetch || !version.Equal(tt.version) {
+			t.Errorf("%s: got fetch %t version %v, want %t %v", tt.name, fetch, version, tt.fetch, tt.version)
+		}
 	}
 }
 

@@ -163,6 +163,49 @@ func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*pa
 	})
 }
 
+// CompleteEvents implements paywarden.EventStore: one transaction, and
+// so one commit, for a whole batch of completions.
+func (db *DB) CompleteEvents(ctx context.Context, owner string, cs []paywarden.Completion) (errs []error, err error) {
+	defer derrors.Wrap(&err, "postgres.CompleteEvents(%q, %d)", owner, len(cs))
+	if err := paywarden.ValidateCompletions(cs); err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	now := db.now()
+	err = db.transact(ctx, func(tx pgx.Tx) error {
+		// As CompleteEvent: a lost worker write is processed again.
+		if err := unsynced(ctx, tx); err != nil {
+			return err
+		}
+		errs = make([]error, len(cs))
+		for i, c := range cs {
+			tag, err := tx.Exec(ctx, `UPDATE events
+				SET status = 'processed', processed_at = $1, lease_owner = NULL, lease_until = NULL
+				WHERE id = $2 AND lease_owner = $3`, ts(now), c.EventID, owner)
+			if err != nil {
+				return err
+			}
+			if err := leaseHeld(ctx, tx, tag, c.EventID); err != nil {
+				if !rowmap.IsLeaseLost(err) {
+					return err
+				}
+				errs[i] = err
+				continue
+			}
+			if _, err := upsertObjects(ctx, tx, c.Objects, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
 // leaseHeld turns an update of an event under its lease that changed no row
 // into EUNAVAILABLE, or ENOTFOUND when the event does not exist.
 func leaseHeld(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, id string) error {

@@ -74,6 +74,13 @@ func LeaseLost(id string, exists bool) error {
 	return paywarden.Errorf(paywarden.EUNAVAILABLE, "event %s: the lease was lost", id)
 }
 
+// IsLeaseLost reports whether err is one of LeaseLost's errors: a
+// completion that fails with it is skipped, not the whole batch.
+func IsLeaseLost(err error) bool {
+	c := paywarden.ErrorCode(err)
+	return c == paywarden.ENOTFOUND || c == paywarden.EUNAVAILABLE
+}
+
 // StatusCount is one row of a count of events by status: status, count(*).
 type StatusCount struct {
 	Status paywarden.EventStatus

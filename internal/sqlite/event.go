@@ -168,6 +168,49 @@ func (db *DB) CompleteEvent(ctx context.Context, id, owner string, objects []*pa
 	return tx.Commit()
 }
 
+// CompleteEvents implements paywarden.EventStore: one transaction, and
+// so one commit, for a whole batch of completions.
+func (db *DB) CompleteEvents(ctx context.Context, owner string, cs []paywarden.Completion) (errs []error, err error) {
+	defer derrors.Wrap(&err, "sqlite.CompleteEvents(%q, %d)", owner, len(cs))
+	if err := paywarden.ValidateCompletions(cs); err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	tx, err := db.begin(ctx, unsynced)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	now := db.now()
+	stmt, err := tx.PrepareContext(ctx, `UPDATE events
+		SET status = 'processed', processed_at = ?, lease_owner = NULL, lease_until = NULL
+		WHERE id = ? AND lease_owner = ?`)
+	if err != nil {
+		return nil, err
+	}
+	defer stmt.Close()
+	errs = make([]error, len(cs))
+	for i, c := range cs {
+		res, err := stmt.ExecContext(ctx, micros(now), c.EventID, owner)
+		if err != nil {
+			return nil, err
+		}
+		if err := leaseHeld(ctx, tx.Tx, res, c.EventID); err != nil {
+			if !rowmap.IsLeaseLost(err) {
+				return nil, err
+			}
+			errs[i] = err
+			continue
+		}
+		if _, err := upsertObjects(ctx, tx.Tx, c.Objects, now); err != nil {
+			return nil, err
+		}
+	}
+	return errs, tx.Commit()
+}
+
 // leaseHeld turns an update of an event under its lease that changed no row
 // into EUNAVAILABLE, or ENOTFOUND when the event does not exist.
 func leaseHeld(ctx context.Context, tx *sql.Tx, res sql.Result, id string) error {

@@ -2,9 +2,10 @@
 // backend (internal/sqlite, internal/postgres) passes the same tests, so
 // that they behave the same (PRODUCT.md §7).
 //
-// The tests are in one file per interface (events.go, mirror.go,
-// history.go, tokens.go, idempotency.go, keys.go, migrations.go);
-// storetest.go holds the entry point and the helpers they share.
+// The tests are in one file per interface (events.go and completions.go,
+// mirror.go, history.go, tokens.go, idempotency.go, keys.go,
+// migrations.go); storetest.go holds the entry point and the helpers they
+// share.
 //
 // A backend's test calls RunConformanceTests with a function that opens a
 // new, empty, unmigrated store; the suite migrates it. Stores must
@@ -80,6 +81,10 @@ func RunConformanceTests(t *testing.T, open func(t *testing.T) paywarden.Store) 
 		{"ClaimEventsConcurrent", testClaimEventsConcurrent},
 		{"LeaseExpiry", testLeaseExpiry},
 		{"CompleteEvent", testCompleteEvent},
+		// completions.go
+		{"CompleteEvents", testCompleteEvents},
+		{"CompleteEventsExpiredLease", testCompleteEventsExpiredLease},
+		{"CompleteEventsInvalid", testCompleteEventsInvalid},
 		{"FailEvent", testFailEvent},
 		{"ReleaseEvent", testReleaseEvent},
 		{"ReplayEvent", testReplayEvent},

@@ -4,7 +4,8 @@
 // and every call runs in paywarden's retry loop with one idempotency key
 // across every attempt (connection errors, 409, 429 with Retry-After, 5xx and
 // Stripe-Should-Retry: true are retried; Stripe-Should-Retry: false never
-// is), a client-side token-bucket rate limit below Stripe's, one Stripe key
+// is), a client-side token-bucket rate limit below Stripe's in which the
+// internal API has priority over background fetches (limiter.go), one Stripe key
 // per capability, and every error classified into a *paywarden.Error whose
 // message is safe to show. No Stripe message other than a card decline's
 // customer-facing message, no request body and no key ever reaches a caller
@@ -19,6 +20,7 @@ package stripeapi
 import (
 	"context"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -27,7 +29,6 @@ import (
 
 	"github.com/paywarden/paywarden"
 	"github.com/stripe/stripe-go/v85"
-	"golang.org/x/time/rate"
 )
 
 // APIVersion is the Stripe API version paywarden is pinned to: the one the
@@ -69,6 +70,11 @@ type Config struct {
 	// wrapped, not changed. Nil means a client with sensible timeouts.
 	HTTPClient *http.Client
 
+	// Buckets keeps the rate limit's token bucket; nil means this
+	// process's memory. A store shared by every replica (PostgreSQL) keeps
+	// them all, together, below RateLimit.
+	Buckets BucketStore
+
 	// Logger receives retry and alert lines; nil discards them.
 	Logger *slog.Logger
 
@@ -90,7 +96,7 @@ type Config struct {
 type Client struct {
 	backend    stripe.Backend
 	keys       atomic.Pointer[keySet]
-	limiter    *rate.Limiter
+	limiter    *Limiter
 	logger     *slog.Logger
 	maxRetries int
 	base, max  time.Duration
@@ -181,7 +187,17 @@ func New(cfg Config) (*Client, error) {
 		}
 	}
 	if r > 0 {
-		c.limiter = rate.NewLimiter(rate.Limit(r), max(1, int(r/4)))
+		buckets := cfg.Buckets
+		if buckets == nil {
+			buckets = NewMemoryBuckets(nil)
+		}
+		// One bucket per Stripe account mode, as Stripe counts; background
+		// calls leave half the burst to the internal API.
+		name, burst := "stripe-test", max(1, math.Floor(r/4))
+		if info, err := paywarden.ParseStripeKey(cfg.Keys[paywarden.CapabilityDefault].Reveal()); err == nil && info.Livemode {
+			name = "stripe-live"
+		}
+		c.limiter = NewLimiter(buckets, name, r, burst, math.Ceil(burst/2))
 	}
 	return c, nil
 }

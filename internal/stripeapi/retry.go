@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -128,18 +127,14 @@ func (c *Client) call(ctx context.Context, op, capability string, fn func(ctx co
 	}
 }
 
-// wait takes a token from the client-side rate limiter.
+// wait takes a token from the client-side rate limiter, as a background
+// call if ctx is marked so.
 func (c *Client) wait(ctx context.Context) error {
 	if c.limiter == nil {
 		return nil
 	}
-	if err := c.limiter.Wait(ctx); err != nil {
-		return &paywarden.Error{
-			Code:       paywarden.ERATELIMITED,
-			Message:    "Too many requests to Stripe; try again shortly.",
-			RetryAfter: time.Second,
-			Err:        errors.New("client-side rate limit: no token before the deadline"),
-		}
+	if err := c.limiter.Take(ctx, isBackground(ctx)); err != nil {
+		return rateLimited(err)
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package webhook
 import (
 	"context"
 	"errors"
+	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -30,19 +32,33 @@ type IngestOptions struct {
 type Ingest struct {
 	batcher *groupcommit.Batcher[*paywarden.Event, bool]
 	wake    func()
+	now     func() time.Time
+	// lastBurst is when (unix nanoseconds) a commit last held at least
+	// burstBatch events: requests were waiting on each other.
+	lastBurst atomic.Int64
 }
+
+// A commit of burstBatch events or more means concurrent requests queued
+// behind one another; the receiver counts as Busy for burstFor after it.
+const (
+	burstBatch = 4
+	burstFor   = 100 * time.Millisecond
+)
 
 // NewIngest returns an Ingest and starts its committer; Close stops it.
 func NewIngest(o IngestOptions) *Ingest {
 	batchSize := prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "paywarden_webhook_commit_batch_size", Help: "Events committed together in one transaction.",
 		Buckets: prometheus.ExponentialBuckets(1, 2, 10)})
-	in := &Ingest{wake: o.Wake}
+	in := &Ingest{wake: o.Wake, now: time.Now}
 	if in.wake == nil {
 		in.wake = func() {}
 	}
 	in.batcher = groupcommit.New(func(ctx context.Context, events []*paywarden.Event) ([]bool, error) {
 		batchSize.Observe(float64(len(events)))
+		if len(events) >= burstBatch {
+			in.lastBurst.Store(in.now().UnixNano())
+		}
 		return o.Store.InsertEvents(ctx, events)
 	}, groupcommit.Options{MaxBatch: o.MaxBatch, QueueSize: o.QueueSize,
 		// A store refuses a batch with EINVALID for one bad event; the
@@ -68,6 +84,17 @@ func (in *Ingest) Submit(ctx context.Context, e *paywarden.Event) (created bool,
 		in.wake()
 	}
 	return created, err
+}
+
+// Busy reports whether the receiver is taking a burst: a commit of
+// several queued events in the last burstFor. The workers defer to it
+// (eventproc.Options.Busy): on a machine where both compete for the same
+// cores and the same SQLite writer, a burst is acknowledged first, at the
+// receiver's full speed, and processed after, at the workers' full speed.
+// A trickle (one event per commit) never counts.
+func (in *Ingest) Busy() bool {
+	last := in.lastBurst.Load()
+	return last != 0 && in.now().UnixNano()-last < int64(burstFor)
 }
 
 // Close stops taking events, commits those queued and returns when the

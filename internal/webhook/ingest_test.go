@@ -218,3 +218,60 @@ func TestIngestPoisonedEvent(t *testing.T) {
 		})
 	}
 }
+
+// gatedStore holds its first InsertEvents until released, so that the
+// requests that come meanwhile queue up for the next commit.
+type gatedStore struct {
+	EventInserter
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (g *gatedStore) InsertEvents(ctx context.Context, es []*paywarden.Event) ([]bool, error) {
+	g.once.Do(func() { close(g.entered); <-g.release })
+	return g.EventInserter.InsertEvents(ctx, es)
+}
+
+// TestIngestBusyAfterABurst: a trickle of single-event commits is not a
+// burst; a commit of events that queued behind another is.
+func TestIngestBusyAfterABurst(t *testing.T) {
+	g := &gatedStore{EventInserter: openDB(t), entered: make(chan struct{}), release: make(chan struct{})}
+	in := NewIngest(IngestOptions{Store: g})
+	defer in.Close()
+	// A clock that stands still until told, set before any event.
+	at := time.Now()
+	in.now = func() time.Time { return at }
+	ctx := context.Background()
+	if in.Busy() {
+		t.Fatal("Busy before any event")
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if _, err := in.Submit(ctx, storedEvent("evt_first", stripe.APIVersion)); err != nil {
+			t.Error(err)
+		}
+	})
+	<-g.entered
+	if in.Busy() {
+		t.Error("Busy with one event in its commit")
+	}
+	for i := range 2 * burstBatch {
+		wg.Go(func() {
+			if _, err := in.Submit(ctx, storedEvent(fmt.Sprintf("evt_%d", i), stripe.APIVersion)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	for in.batcher.Len() < 2*burstBatch {
+		runtime.Gosched()
+	}
+	close(g.release)
+	wg.Wait()
+	if !in.Busy() {
+		t.Errorf("not Busy right after a commit of %d queued events", 2*burstBatch)
+	}
+	in.now = func() time.Time { return at.Add(burstFor + time.Second) }
+	if in.Busy() {
+		t.Errorf("still Busy %v after the burst", burstFor+time.Second)
+	}
+}
