@@ -21,7 +21,12 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 // runAudit implements "paywarden audit [PATH...]": it scans the trees,
 // prints the report and turns it into an exit code: 0 clean or below
 // --fail-on, 1 findings at or above it, 2 usage error, 3 scan incomplete.
-func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runAudit(ctx context.Context, e *env) error {
+	getenv, stdout, stderr := e.getenv, e.stdout, e.stderr
+	rawStdout, rawStderr := e.rawStdout, e.rawStderr
+	if rawStdout == nil {
+		rawStdout, rawStderr = stdout, stderr
+	}
 	c := newCmdline("audit", "scan repositories for Stripe security mistakes: secrets, API versions, webhooks, errors, dependencies").
 		optArg("PATH", "a directory or git repository to scan (default .)", true).
 		note("Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, 3 scan incomplete. NO_COLOR disables colour.\n"+
@@ -41,7 +46,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	fullSeverity := fs.Bool("full-severity", false, "report test, example and vendored code at full severity instead of lower")
 	var exclude stringList
 	fs.Var(&exclude, "exclude", "skip files matching this .gitignore-style `pattern` (repeatable)")
-	if err := c.parse(&env{args: args, getenv: getenv, stdout: stdout, stderr: stderr}); err != nil {
+	if err := c.parse(e); err != nil {
 		return err
 	}
 	paths := c.Args
@@ -61,24 +66,9 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	}
 
 	// The configuration of each tree supplies defaults that flags override.
-	cfgFailOn, cfgBaseline, cfgRules := "", "", ""
-	if !*noConfig {
-		for _, p := range paths {
-			cfg, err := audit.LoadConfig(p)
-			if err != nil {
-				return configError(fmt.Errorf("audit: %w", err))
-			}
-			exclude = append(exclude, cfg.Exclude...)
-			if cfgFailOn == "" {
-				cfgFailOn = cfg.FailOn
-			}
-			if cfgBaseline == "" {
-				cfgBaseline = cfg.Baseline
-			}
-			if cfgRules == "" {
-				cfgRules = strings.Join(cfg.Rules, ",")
-			}
-		}
+	cfgFailOn, cfgBaseline, cfgRules, err := auditDefaults(paths, *noConfig, &exclude)
+	if err != nil {
+		return err
 	}
 	minSev := audit.High
 	if *failOn == "" {
@@ -109,27 +99,40 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	opts := audit.Options{Paths: paths, Rules: ruleSet, Exclude: exclude, History: *history,
 		IncludeVendored: *includeVendored, FullSeverity: *fullSeverity}
 	if ruleSet.Has("dep-vulnerable") {
-		dbDir := *advisoryDB
-		if dbDir == "" {
-			dbDir = getenv("PAYWARDEN_ADVISORY_DB")
+		if opts.Advisories, err = auditAdvisories(*advisoryDB, getenv, *online, stderr); err != nil {
+			return err
 		}
-		adv, err := audit.LoadAdvisories(dbDir)
-		if err != nil {
-			return configError(fmt.Errorf("audit: advisory database: %w", err))
-		}
-		if *online {
-			adv = audit.WithOnline(adv, audit.OSVEndpoint, func(err error) {
-				fmt.Fprintf(stderr, "paywarden: audit: online advisories unavailable, using the offline database: %v\n", err)
-			})
-		}
-		opts.Advisories = adv
 	}
 
+	return auditScan(ctx, opts, auditOutput{format: *format, writeBaseline: *writeBaseline, base: base, minSev: minSev,
+		getenv: getenv, stdout: stdout, stderr: stderr, rawStdout: rawStdout, rawStderr: rawStderr})
+}
+
+// auditOutput is where and how audit reports, and what fails it.
+type auditOutput struct {
+	format, writeBaseline string
+	base                  *audit.Baseline
+	minSev                audit.Severity
+	getenv                func(string) string
+	stdout, stderr        io.Writer // through the redactor
+	rawStdout, rawStderr  io.Writer // for terminal checks and the progress line
+}
+
+// auditScan scans, applies or writes the baseline, writes the report and
+// returns the exit status: findings at or above minSev are exit 1, an
+// incomplete scan exit 3.
+func auditScan(ctx context.Context, opts audit.Options, o auditOutput) error {
+	getenv, stdout, stderr, rawStdout, rawStderr := o.getenv, o.stdout, o.stderr, o.rawStdout, o.rawStderr
+	// Progress and colour are for a terminal: asked of the raw streams
+	// (the ones run wraps in the redactor are not files), and the
+	// progress line, counts only, is drawn on the raw one.
 	stop := func() {}
-	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
+	if f, ok := rawStderr.(*os.File); ok && isTerminal(f) {
 		opts.Progress = &audit.Progress{}
-		stop = showProgress(opts.Progress, stderr)
+		stop = showProgress(opts.Progress, rawStderr)
 	}
+	f, ok := rawStdout.(*os.File)
+	color := ok && isTerminal(f) && getenv("NO_COLOR") == ""
 	rep, err := audit.Scan(ctx, opts)
 	stop()
 	if err != nil {
@@ -139,39 +142,27 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		return &exitError{code: 3, err: fmt.Errorf("audit: scan incomplete: %w", err)}
 	}
 	if opts.Progress != nil {
-		fmt.Fprint(stderr, "\r\x1b[K")
+		fmt.Fprint(rawStderr, "\r\x1b[K")
 	}
-	if *writeBaseline != "" {
-		if err := audit.NewBaseline(rep.Findings).WriteFile(*writeBaseline); err != nil {
+	if o.writeBaseline != "" {
+		if err := audit.NewBaseline(rep.Findings).WriteFile(o.writeBaseline); err != nil {
 			return &exitError{code: 3, err: fmt.Errorf("audit: write baseline: %w", err)}
 		}
-		fmt.Fprintf(stderr, "paywarden: audit: wrote %d finding(s) to baseline %s\n", len(rep.Findings), *writeBaseline)
-	} else if base != nil {
-		base.Apply(rep)
+		fmt.Fprintf(stderr, "paywarden: audit: wrote %d finding(s) to baseline %s\n", len(rep.Findings), o.writeBaseline)
+	} else if o.base != nil {
+		o.base.Apply(rep)
 	}
 
-	switch *format {
-	case "json":
-		err = audit.WriteJSON(stdout, rep)
-	case "sarif":
-		err = audit.WriteSARIF(stdout, rep, version)
-	default:
-		color := false
-		if f, ok := stdout.(*os.File); ok && isTerminal(f) && getenv("NO_COLOR") == "" {
-			color = true
-		}
-		err = audit.WriteText(stdout, rep, color)
-	}
-	if err != nil {
+	if err := writeAuditReport(rep, o.format, stdout, color); err != nil {
 		return &exitError{code: 3, err: fmt.Errorf("audit: write report: %w", err)}
 	}
 	if n := len(rep.Summary.Incomplete); n > 0 {
 		return &exitError{code: 3, err: fmt.Errorf("audit: scan incomplete: %d problem(s), first: %s", n, rep.Summary.Incomplete[0])}
 	}
-	if *writeBaseline != "" {
+	if o.writeBaseline != "" {
 		return nil
 	}
-	if len(rep.Failing(minSev)) > 0 {
+	if len(rep.Failing(o.minSev)) > 0 {
 		return problemsFound()
 	}
 	return nil
@@ -209,4 +200,60 @@ func showProgress(p *audit.Progress, w io.Writer) func() {
 	}()
 	var once sync.Once
 	return func() { once.Do(func() { close(done); wg.Wait() }) }
+}
+
+// auditDefaults reads the configuration file of each scanned tree: its
+// excludes are added to exclude, and the first tree that sets fail-on,
+// the baseline or the rules gives that default.
+func auditDefaults(paths []string, noConfig bool, exclude *stringList) (failOn, baseline, rules string, err error) {
+	if noConfig {
+		return "", "", "", nil
+	}
+	for _, p := range paths {
+		cfg, err := audit.LoadConfig(p)
+		if err != nil {
+			return "", "", "", configError(fmt.Errorf("audit: %w", err))
+		}
+		*exclude = append(*exclude, cfg.Exclude...)
+		if failOn == "" {
+			failOn = cfg.FailOn
+		}
+		if baseline == "" {
+			baseline = cfg.Baseline
+		}
+		if rules == "" {
+			rules = strings.Join(cfg.Rules, ",")
+		}
+	}
+	return failOn, baseline, rules, nil
+}
+
+// writeAuditReport writes the report in format: json, sarif or text.
+func writeAuditReport(rep *audit.Report, format string, w io.Writer, color bool) error {
+	switch format {
+	case "json":
+		return audit.WriteJSON(w, rep)
+	case "sarif":
+		return audit.WriteSARIF(w, rep, version)
+	}
+	return audit.WriteText(w, rep, color)
+}
+
+// auditAdvisories loads the OSV advisories: dir, else
+// PAYWARDEN_ADVISORY_DB, else the embedded snapshot; with online, the OSV
+// service is asked too while it answers.
+func auditAdvisories(dir string, getenv func(string) string, online bool, stderr io.Writer) (audit.Advisories, error) {
+	if dir == "" {
+		dir = getenv("PAYWARDEN_ADVISORY_DB")
+	}
+	adv, err := audit.LoadAdvisories(dir)
+	if err != nil {
+		return nil, configError(fmt.Errorf("audit: advisory database: %w", err))
+	}
+	if online {
+		adv = audit.WithOnline(adv, audit.OSVEndpoint, func(err error) {
+			fmt.Fprintf(stderr, "paywarden: audit: online advisories unavailable, using the offline database: %v\n", err)
+		})
+	}
+	return adv, nil
 }

@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 }
 
 func runCommand(ctx context.Context, args []string, e *env) error {
-	getenv, stdout, stderr := e.getenv, e.stdout, e.stderr
+	stdout, stderr := e.stdout, e.stderr
 	if len(args) == 0 {
 		usage(stderr)
 		return usageErrorf("no command given")
@@ -57,7 +57,7 @@ func runCommand(ctx context.Context, args []string, e *env) error {
 	case "version", "--version", "-version":
 		return runVersion(e.with(rest))
 	case "audit":
-		return runAudit(ctx, rest, getenv, stdout, stderr)
+		return runAudit(ctx, e.with(rest))
 	default:
 		if c, ok := commands[cmd]; ok {
 			return c.run(ctx, e.with(rest))

@@ -68,23 +68,10 @@ func runServe(ctx context.Context, e *env) error {
 		return err
 	}
 
-	opts := cfg.SecretsOptions()
-	opts.Verify = func(ctx context.Context, capability string, key paywarden.Secret) error {
-		return sc.Verify(ctx, key)
-	}
-	opts.Logger, opts.Registerer, opts.Redactor = log, reg, s.red
-	mgr, err := secrets.NewManager(cfg.Secrets, opts)
+	mgr, cancelSub, err := startSecrets(ctx, s, st, sc, reg)
 	if err != nil {
-		return s.safe(err)
+		return err
 	}
-	recordKeys(ctx, log, st, cfg.Secrets)
-	cancelSub := mgr.Subscribe(func(snap *secrets.Snapshot) {
-		if err := sc.SetKeys(keysOf(snap)); err != nil {
-			log.Error("using reloaded Stripe keys", "err", err)
-			return
-		}
-		recordKeys(context.WithoutCancel(ctx), log, st, snap)
-	})
 	defer cancelSub()
 
 	// Workers run until the server has stopped and the last batch is stored.
@@ -108,39 +95,16 @@ func runServe(ctx context.Context, e *env) error {
 	ingest = webhook.NewIngest(webhook.IngestOptions{Store: st, Wake: proc.Wake, Registerer: reg})
 	reg.MustRegister(eventproc.NewEventsCollector(st))
 
-	receiver := webhook.NewReceiver(webhook.Options{
-		Secrets:    mgr.ActiveSecrets,
-		Submit:     ingest.Submit,
-		Metrics:    webhook.NewMetrics(reg),
-		Logger:     log,
-		Tolerance:  cfg.WebhookTolerance,
-		MaxBody:    cfg.WebhookMaxBody,
-		Livemode:   cfg.Secrets.Livemode(),
-		APIVersion: stripeapi.APIVersion,
-		Known:      func(ep string) bool { return slices.Contains(mgr.Current().Endpoints(), ep) },
-	})
+	receiver := newReceiver(s, mgr, ingest, reg)
 
 	srv := server.New(server.Options{
-		Addr:      cfg.Addr,
-		AdminAddr: cfg.AdminAddr,
-		TLS:       tlsConfig,
-		Webhooks:  receiver,
-		API:       api.New(api.Options{Store: st, Stripe: sc, Logger: log, Registerer: reg}).Handler(),
-		UI: ui.New(ui.Options{Store: st, HashToken: paywarden.HashToken, Redactor: s.red, Gatherer: reg,
-			Logger: log, Posture: postureFunc(cfg, st, reg, keyMaxAge(e)),
-			Revenue: uiRevenue(st), Subscriptions: uiSubscriptions(st)}).Handler(),
-		Ready: func(ctx context.Context) error {
-			if err := st.Ping(ctx); err != nil {
-				return err
-			}
-			if n, err := st.PendingMigrations(ctx); err != nil || n > 0 {
-				return fmt.Errorf("migrations pending: %d (%v)", n, err)
-			}
-			if mgr.Current() == nil {
-				return errors.New("secrets not loaded")
-			}
-			return nil
-		},
+		Addr:       cfg.Addr,
+		AdminAddr:  cfg.AdminAddr,
+		TLS:        tlsConfig,
+		Webhooks:   receiver,
+		API:        api.New(api.Options{Store: st, Stripe: sc, Logger: log, Registerer: reg}).Handler(),
+		UI:         dashboard(e, s, st, reg),
+		Ready:      ready(st, mgr),
 		Gatherer:   reg,
 		Logger:     log,
 		Middleware: []func(http.Handler) http.Handler{logging.Middleware(log)},
@@ -150,19 +114,7 @@ func runServe(ctx context.Context, e *env) error {
 	}
 
 	var wg sync.WaitGroup
-	wg.Go(func() { defer logging.Recover(log, "workers"); proc.Run(workCtx) })
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	wg.Go(func() { defer logging.Recover(log, "secrets"); mgr.Run(workCtx, hup) })
-	wg.Go(func() {
-		defer logging.Recover(log, "idempotency cleanup")
-		api.ExpireIdempotency(workCtx, log, st, time.Minute)
-	})
-	wg.Go(func() {
-		defer logging.Recover(log, "reconcile")
-		webhook.ReconcileEvery(workCtx, log, sc, st, proc.Wake, stripeapi.APIVersion, cfg.Secrets.Livemode(), time.Hour)
-	})
+	startJobs(workCtx, &wg, s, st, sc, mgr, proc)
 
 	log.Info("paywarden serving", "env", cfg.Env, "url", srv.URL(), "admin", "http://"+srv.AdminAddr().String(),
 		"stripe_api_version", stripeapi.APIVersion, "livemode", cfg.Secrets.Livemode())
@@ -189,6 +141,99 @@ func serveCmdline() *cmdline {
 			"STRIPE_SECRET_KEY_FILE=/run/secrets/stripe STRIPE_WEBHOOK_SECRET_FILE=/run/secrets/whsec paywarden serve --addr :8443")
 	c.settings()
 	return c
+}
+
+// startSecrets starts the secrets manager: a reloaded Stripe key is
+// verified against Stripe before use, then handed to the client and its
+// fingerprint recorded. cancel stops following reloads.
+func startSecrets(ctx context.Context, s *setup, st paywarden.Store, sc *stripeapi.Client,
+	reg *prometheus.Registry) (*secrets.Manager, func(), error) {
+	cfg, log := s.cfg, s.log
+	opts := cfg.SecretsOptions()
+	opts.Verify = func(ctx context.Context, capability string, key paywarden.Secret) error {
+		return sc.Verify(ctx, key)
+	}
+	opts.Logger, opts.Registerer, opts.Redactor = log, reg, s.red
+	mgr, err := secrets.NewManager(cfg.Secrets, opts)
+	if err != nil {
+		return nil, nil, s.safe(err)
+	}
+	recordKeys(ctx, log, st, cfg.Secrets)
+	cancelSub := mgr.Subscribe(func(snap *secrets.Snapshot) {
+		if err := sc.SetKeys(keysOf(snap)); err != nil {
+			log.Error("using reloaded Stripe keys", "err", err)
+			return
+		}
+		recordKeys(context.WithoutCancel(ctx), log, st, snap)
+	})
+	return mgr, cancelSub, nil
+}
+
+// startJobs starts what runs beside the listeners until ctx ends: the
+// workers, secret reloads (SIGHUP, files, managers), the idempotency
+// clean-up and the hourly reconcile with Stripe's Events API.
+func startJobs(ctx context.Context, wg *sync.WaitGroup, s *setup, st paywarden.Store, sc *stripeapi.Client,
+	mgr *secrets.Manager, proc *eventproc.Processor) {
+	log := s.log
+	wg.Go(func() { defer logging.Recover(log, "workers"); proc.Run(ctx) })
+	// SIGHUP is caught from here on, before serve says it is serving, so
+	// that one sent then reloads rather than ends the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	wg.Go(func() {
+		defer signal.Stop(hup)
+		defer logging.Recover(log, "secrets")
+		mgr.Run(ctx, hup)
+	})
+	wg.Go(func() {
+		defer logging.Recover(log, "idempotency cleanup")
+		api.ExpireIdempotency(ctx, log, st, time.Minute)
+	})
+	wg.Go(func() {
+		defer logging.Recover(log, "reconcile")
+		webhook.ReconcileEvery(ctx, log, sc, st, proc.Wake, stripeapi.APIVersion, s.cfg.Secrets.Livemode(), time.Hour)
+	})
+}
+
+// newReceiver is the webhook receiver: each endpoint's active secrets from
+// the manager, events handed to ingest.
+func newReceiver(s *setup, mgr *secrets.Manager, ingest *webhook.Ingest, reg *prometheus.Registry) *webhook.Receiver {
+	return webhook.NewReceiver(webhook.Options{
+		Secrets:    mgr.ActiveSecrets,
+		Submit:     ingest.Submit,
+		Metrics:    webhook.NewMetrics(reg),
+		Logger:     s.log,
+		Tolerance:  s.cfg.WebhookTolerance,
+		MaxBody:    s.cfg.WebhookMaxBody,
+		Livemode:   s.cfg.Secrets.Livemode(),
+		APIVersion: stripeapi.APIVersion,
+		Known:      func(ep string) bool { return slices.Contains(mgr.Current().Endpoints(), ep) },
+	})
+}
+
+// ready is /readyz: the database answers, its migrations are current and
+// the secrets are loaded.
+func ready(st paywarden.Store, mgr *secrets.Manager) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		if err := st.Ping(ctx); err != nil {
+			return err
+		}
+		if n, err := st.PendingMigrations(ctx); err != nil || n > 0 {
+			return fmt.Errorf("migrations pending: %d (%v)", n, err)
+		}
+		if mgr.Current() == nil {
+			return errors.New("secrets not loaded")
+		}
+		return nil
+	}
+}
+
+// dashboard is /ui/, its posture page on doctor and its charts on the
+// reports.
+func dashboard(e *env, s *setup, st paywarden.Store, reg *prometheus.Registry) http.Handler {
+	return ui.New(ui.Options{Store: st, HashToken: paywarden.HashToken, Redactor: s.red, Gatherer: reg,
+		Logger: s.log, Posture: postureFunc(s.cfg, st, reg, keyMaxAge(e)),
+		Revenue: uiRevenue(st), Subscriptions: uiSubscriptions(st)}).Handler()
 }
 
 // serveTLS returns the main listener's TLS configuration: the configured
