@@ -107,23 +107,7 @@ func (c *Client) classify(ctx context.Context, op, capability string, key paywar
 		c.logger.ErrorContext(ctx, "stripe rejected the API key", "alert", "stripe_key_rejected",
 			"op", op, "capability", capability, "key_fingerprint", key.Fingerprint(), "stripe_request_id", e.StripeRequestID)
 	case status == http.StatusForbidden:
-		perm := ""
-		if isStripe {
-			perm = permissionRE.FindString(se.Msg)
-		}
-		e.Code = paywarden.ESTRIPEMISCONFIGURED
-		if perm != "" {
-			e.Message = fmt.Sprintf("paywarden's Stripe key for %s lacks the permission %s.", capability, perm)
-		} else {
-			e.Message = fmt.Sprintf("paywarden's Stripe key for %s lacks a permission this request needs.", capability)
-		}
-		e.Err = fmt.Errorf("%w (permission %q)", e.Err, perm)
-		if !alert {
-			break
-		}
-		c.logger.ErrorContext(ctx, "stripe key lacks a permission", "alert", "stripe_key_permission",
-			"op", op, "capability", capability, "permission", perm, "key_fingerprint", key.Fingerprint(),
-			"stripe_request_id", e.StripeRequestID)
+		c.lacksPermission(ctx, e, se, op, capability, key, alert)
 	case status == http.StatusNotFound:
 		e.Code, e.Message = paywarden.ENOTFOUND, fmt.Sprintf("No such %s.", noun)
 	case status == http.StatusTooManyRequests:
@@ -138,19 +122,7 @@ func (c *Client) classify(ctx context.Context, op, capability string, key paywar
 		e.Code, e.Message = paywarden.ESTRIPEUNAVAILABLE, "Stripe is unavailable; try again later."
 		e.RetryAfter = retryAfter(a.header)
 	case status == http.StatusBadRequest && isStripe:
-		e.Code, e.Param = paywarden.EINVALID, param
-		switch {
-		case code == string(stripe.ErrorCodeResourceMissing) && param != "":
-			e.Message = fmt.Sprintf("Stripe has no object for parameter %s.", param)
-		case param != "" && code != "":
-			e.Message = fmt.Sprintf("Stripe refused parameter %s (%s).", param, code)
-		case param != "":
-			e.Message = fmt.Sprintf("Stripe refused parameter %s.", param)
-		case code != "":
-			e.Message = fmt.Sprintf("Stripe refused the request (%s).", code)
-		default:
-			e.Message = "Stripe refused the request."
-		}
+		e.Code, e.Param, e.Message = paywarden.EINVALID, param, refusedMessage(code, param)
 	default:
 		e.Code, e.Message = paywarden.ESTRIPEUNAVAILABLE, "Stripe answered unexpectedly; try again later."
 	}
@@ -164,4 +136,44 @@ func transportCause(err error) error {
 		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
 	}
 	return err
+}
+
+// refusedMessage is the caller's message for a 400 of Stripe's: the
+// parameter and code only, never Stripe's own text.
+func refusedMessage(code, param string) string {
+	switch {
+	case code == string(stripe.ErrorCodeResourceMissing) && param != "":
+		return fmt.Sprintf("Stripe has no object for parameter %s.", param)
+	case param != "" && code != "":
+		return fmt.Sprintf("Stripe refused parameter %s (%s).", param, code)
+	case param != "":
+		return fmt.Sprintf("Stripe refused parameter %s.", param)
+	case code != "":
+		return fmt.Sprintf("Stripe refused the request (%s).", code)
+	}
+	return "Stripe refused the request."
+}
+
+// lacksPermission fills e for a 403: the key of capability lacks a
+// permission, named when Stripe's message names it; with alert, operators
+// are told in the log.
+func (c *Client) lacksPermission(ctx context.Context, e *paywarden.Error, se *stripe.Error, op, capability string,
+	key paywarden.Secret, alert bool) {
+	perm := ""
+	if se != nil {
+		perm = permissionRE.FindString(se.Msg)
+	}
+	e.Code = paywarden.ESTRIPEMISCONFIGURED
+	if perm != "" {
+		e.Message = fmt.Sprintf("paywarden's Stripe key for %s lacks the permission %s.", capability, perm)
+	} else {
+		e.Message = fmt.Sprintf("paywarden's Stripe key for %s lacks a permission this request needs.", capability)
+	}
+	e.Err = fmt.Errorf("%w (permission %q)", e.Err, perm)
+	if !alert {
+		return
+	}
+	c.logger.ErrorContext(ctx, "stripe key lacks a permission", "alert", "stripe_key_permission",
+		"op", op, "capability", capability, "permission", perm, "key_fingerprint", key.Fingerprint(),
+		"stripe_request_id", e.StripeRequestID)
 }
