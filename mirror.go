@@ -29,9 +29,9 @@ var MirroredTypes = []string{
 	ObjectBalanceTransaction, ObjectPayout,
 }
 
-// MoneyMoving reports whether objects of type t move money. A late event
-// of such an object (older than the mirrored state) makes the workers
-// re-read it from Stripe; see eventproc's refetch.
+// MoneyMoving reports whether objects of type t move money. The workers
+// always re-read such an object from Stripe (once per object per batch)
+// rather than trust an event's snapshot; see eventproc's refetch.
 func MoneyMoving(t string) bool {
 	k, ok := mirrorKinds[t]
 	return ok && k.MoneyMoving

@@ -157,17 +157,30 @@ func (p *Processor) mirrorState(ctx context.Context, g *group) (*paywarden.Mirro
 //     of a race worth one call; for the others the guard alone keeps the
 //     newer state.
 //
+// Money-moving objects are always read from Stripe (PRODUCT.md §4), once
+// per object per batch. The argument above holds within one batch, but two
+// workers (or two replicas) may each hold one of two same-second events of
+// an object, each see no stored state, and each apply its snapshot: the
+// tie goes unseen and the guard keeps whichever wrote first. For a
+// customer that costs a stale field until the next event; for money it is
+// not acceptable, so there the snapshot is never trusted.
+//
 // A replay of the event the mirror already holds (same id) needs neither.
 func refetch(n *paywarden.Event, tie bool, cur *paywarden.MirrorObject) (fetch bool, version time.Time) {
 	switch {
 	case tie:
 		return true, n.Created
-	case cur == nil, cur.EventID == n.ID:
+	case cur != nil && cur.EventID == n.ID:
+		return false, n.Created
+	case paywarden.MoneyMoving(n.ObjectType):
+		if cur != nil && cur.Version.After(n.Created) {
+			return true, cur.Version
+		}
+		return true, n.Created
+	case cur == nil:
 		return false, n.Created
 	case cur.Version.Equal(n.Created):
 		return true, n.Created
-	case cur.Version.After(n.Created) && paywarden.MoneyMoving(n.ObjectType):
-		return true, cur.Version
 	}
 	return false, n.Created
 }
