@@ -53,11 +53,10 @@ func run() error {
 	}
 	kind, _, _ := strings.Cut(strings.TrimSuffix(filepath.Base(*path), ".json"), "_")
 	fmt.Printf("serving %d objects of %s at http://%s\n", len(f.Objects), *path, l.Addr())
-	fmt.Printf("then: PAYWARDEN_STRIPE_API_BASE=http://%s paywarden sync --restart\n", l.Addr())
-	fmt.Printf("and:  paywarden report %s --from %s --to %s --interval %s", kind, f.Options.From, f.Options.To, f.Options.Interval)
-	if f.Options.Currency != "" {
-		fmt.Printf(" --currency %s", f.Options.Currency)
-	}
+	db := "sqlite:var/fixture-" + strings.TrimSuffix(filepath.Base(*path), ".json") + ".db"
+	fmt.Printf("then: PAYWARDEN_DATABASE_URL=%s bin/paywarden sync --config var/paywarden-dev.toml --stripe-api-base http://%s\n", db, l.Addr())
+	fmt.Printf("and:  PAYWARDEN_DATABASE_URL=%s bin/paywarden report %s --config var/paywarden-dev.toml --from %s --to %s --interval %s",
+		db, kind, f.Options.From, f.Options.To, f.Options.Interval)
 	fmt.Println()
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	return srv.Serve(l)
