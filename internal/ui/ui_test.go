@@ -331,7 +331,7 @@ func TestCSRF(t *testing.T) {
 		form url.Values
 	}{
 		{"missing", url.Values{}},
-		{"wrong", url.Values{"csrf": {csrf[:len(csrf)-1] + "A"}}},
+		{"wrong", url.Values{"csrf": {wrongLast(csrf)}}},
 		{"another session's", url.Values{"csrf": {func() string {
 			c2 := h.client()
 			if r := h.login(c2, h.token("tok_other", paywarden.ScopeAdmin)); r.StatusCode != http.StatusSeeOther {
@@ -447,3 +447,13 @@ func TestLoginRateLimited(t *testing.T) {
 
 // Compile-time check that the registry type fits the option.
 var _ prometheus.Gatherer = prometheus.NewRegistry()
+
+// wrongLast returns s with its last character changed (to "A", or "B"
+// when it already is "A"), so the token is never the right one by chance.
+func wrongLast(s string) string {
+	c := "A"
+	if strings.HasSuffix(s, "A") {
+		c = "B"
+	}
+	return s[:len(s)-1] + c
+}
