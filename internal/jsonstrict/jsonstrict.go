@@ -100,18 +100,8 @@ func (s *scanner) array(depth int) error {
 		if err := s.value(depth); err != nil {
 			return err
 		}
-		s.space()
-		if s.i >= len(s.data) {
-			return errSyntax
-		}
-		switch s.data[s.i] {
-		case ',':
-			s.i++
-		case ']':
-			s.i++
-			return nil
-		default:
-			return errSyntax
+		if done, err := s.next(']'); done || err != nil {
+			return err
 		}
 	}
 }
@@ -174,18 +164,8 @@ func (s *scanner) object(depth int) error {
 		if err := s.value(depth); err != nil {
 			return err
 		}
-		s.space()
-		if s.i >= len(s.data) {
-			return errSyntax
-		}
-		switch s.data[s.i] {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return nil
-		default:
-			return errSyntax
+		if done, err := s.next('}'); done || err != nil {
+			return err
 		}
 	}
 }
@@ -255,4 +235,22 @@ func minFold(r rune) rune {
 		}
 	}
 	return m
+}
+
+// next reads what follows a value in an array or object: a comma (more
+// follows) or the closing bracket (done).
+func (s *scanner) next(closing byte) (done bool, err error) {
+	s.space()
+	if s.i >= len(s.data) {
+		return false, errSyntax
+	}
+	switch s.data[s.i] {
+	case ',':
+		s.i++
+		return false, nil
+	case closing:
+		s.i++
+		return true, nil
+	}
+	return false, errSyntax
 }
